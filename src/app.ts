@@ -1,0 +1,82 @@
+import Koa from 'koa';
+import { createAuthHandlers } from './auth/auth.handlers.js';
+import { createAuthService } from './auth/auth.service.js';
+import { createSessionsRepository } from './auth/sessions.repository.js';
+import { createTokenService } from './auth/tokens.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Db } from './db/db.js';
+import { Errors } from './errors.js';
+import { errorMiddleware } from './http/errors.js';
+import { createLimiter } from './http/rate-limit.js';
+import { buildRouter } from './http/routes.js';
+import { loadApi, type Api } from './http/spec.js';
+import type { HandlerMap } from './http/types.js';
+import { createLogger, type Logger } from './log.js';
+import { createSurveyHandlers } from './survey/survey.handlers.js';
+import { createSurveyService } from './survey/survey.service.js';
+import { createUsersHandlers } from './users/users.handlers.js';
+import { createUsersRepository } from './users/users.repository.js';
+import { createUsersService } from './users/users.service.js';
+
+export interface AppDeps {
+  db: Db;
+  config: Config;
+  clock?: Clock;
+  logger?: Logger;
+  /** A loaded spec to reuse (tests build many apps); loaded from openapi.yaml otherwise. */
+  api?: Api;
+}
+
+export interface App {
+  koa: Koa;
+  /** Deletes expired sessions; the server runs it periodically. */
+  purgeExpiredSessions: () => Promise<number>;
+}
+
+const notImplemented = async (): Promise<never> => {
+  throw Errors.notImplemented();
+};
+
+/** Builds the service on the given database: every route of openapi.yaml, wired to its handler. */
+export async function createApp(deps: AppDeps): Promise<App> {
+  const { db, config } = deps;
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger ?? createLogger(config.logLevel);
+  const api = deps.api ?? (await loadApi());
+
+  const users = createUsersRepository(db);
+  const sessions = createSessionsRepository(db);
+  const tokens = createTokenService(config.jwtSecret, config.accessTokenTtl, clock);
+  const loginFailures =
+    config.loginFailureLimit > 0
+      ? createLimiter(config, db, { keyPrefix: 'login_fail', points: config.loginFailureLimit, durationSeconds: 15 * 60 })
+      : undefined;
+  const auth = createAuthService({ db, users, sessions, tokens, clock, maxSessionsPerUser: config.maxSessionsPerUser, loginFailures });
+
+  const handlers = {
+    ...createUsersHandlers(createUsersService({ db, users, clock })),
+    ...createAuthHandlers(auth, clock),
+    ...createSurveyHandlers(createSurveyService(config.surveyDataFile)),
+    getMe: notImplemented,
+    getUserData: notImplemented,
+    updateUserData: notImplemented,
+    updateProfile: notImplemented,
+    getTrainingProfile: notImplemented,
+    updateTrainingProfile: notImplemented,
+  } satisfies HandlerMap;
+
+  const authLimiter =
+    config.authRateLimit > 0
+      ? createLimiter(config, db, { keyPrefix: 'auth', points: config.authRateLimit, durationSeconds: 60 })
+      : undefined;
+  const router = buildRouter({ api, handlers, authenticate: auth.authenticate, rateLimiters: { auth: authLimiter } });
+
+  // With TRUST_PROXY=N, ctx.ip is the address N hops from the right of X-Forwarded-For, never
+  // the left-most (client-chosen) one.
+  const koa = new Koa({ proxy: config.trustProxy > 0, maxIpsCount: config.trustProxy });
+  koa.use(errorMiddleware(logger));
+  koa.use(router.routes());
+  koa.use(router.allowedMethods());
+  return { koa, purgeExpiredSessions: auth.purgeExpiredSessions };
+}

@@ -1,0 +1,155 @@
+import { randomBytes } from 'node:crypto';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Clock } from '../clock.js';
+import { transaction, type Db } from '../db/db.js';
+import { Errors } from '../errors.js';
+import type { AuthContext, ClientInfo } from '../http/types.js';
+import type { User, UsersRepository } from '../users/users.repository.js';
+import { hashPassword, spendDecoyVerification, verifyPassword } from './passwords.js';
+import type { Session, SessionsRepository } from './sessions.repository.js';
+import type { TokenClaims, TokenService } from './tokens.js';
+
+export interface AuthDeps {
+  db: Db;
+  users: UsersRepository;
+  sessions: SessionsRepository;
+  tokens: TokenService;
+  clock: Clock;
+  maxSessionsPerUser: number;
+  /** Counts failed logins per account and client IP; undefined when LOGIN_FAILURE_LIMIT=0. */
+  loginFailures?: RateLimiterAbstract;
+}
+
+export interface LoginResult {
+  token: string;
+  claims: TokenClaims;
+  user: User;
+}
+
+/** 18 random bytes: 144 bits, well past guessing. */
+function newSessionId(): string {
+  return 'sess_' + randomBytes(18).toString('base64url');
+}
+
+const UNLIMITED = -1;
+
+export type AuthService = ReturnType<typeof createAuthService>;
+
+export function createAuthService(deps: AuthDeps) {
+  const { db, users, sessions, tokens, clock, loginFailures } = deps;
+  const limited = (user: User) => user.plan !== 'enterprise';
+
+  /** Refuses the attempt while this account has had too many failures from this client. */
+  async function checkFailureBudget(key: string): Promise<void> {
+    if (!loginFailures) return;
+    const res = await loginFailures.get(key);
+    if (res !== null && res.consumedPoints >= loginFailures.points) {
+      throw Errors.tooManyRequests(Math.max(1, Math.ceil(res.msBeforeNext / 1000)));
+    }
+  }
+
+  async function recordFailure(key: string): Promise<void> {
+    // The point is only counted: the rejection once it runs out is checkFailureBudget's job.
+    await loginFailures?.penalty(key, 1);
+  }
+
+  return {
+    /**
+     * Checks the credentials and opens a session. The session-limit check and the insert run in
+     * one transaction holding the user's row lock, so parallel logins cannot pass the limit; the
+     * password hash is re-read under that lock, so a login checked against a password that was
+     * changed meanwhile fails.
+     */
+    async login(username: string, password: string, revokeOthers: boolean, client: ClientInfo): Promise<LoginResult> {
+      const found = await users.findByUsername(username);
+      if (!found) {
+        await spendDecoyVerification(password);
+        throw Errors.userNotFound();
+      }
+      // Failures count per account and client IP: a guesser elsewhere cannot lock the owner out.
+      const failureKey = `${found.id}:${client.ip}`;
+      await checkFailureBudget(failureKey);
+      if (!(await verifyPassword(found.passwordHash, password))) {
+        await recordFailure(failureKey);
+        throw Errors.invalidPassword();
+      }
+      await loginFailures?.delete(failureKey);
+
+      const sessionId = newSessionId();
+      const { token, claims } = await tokens.sign(found.id, sessionId);
+      const now = clock();
+      const user = await transaction(db, async (trx) => {
+        const locked = await users.lockById(trx, found.id);
+        if (!locked) throw Errors.userNotFound();
+        if (locked.passwordHash !== found.passwordHash) throw Errors.invalidPassword();
+        await sessions.purgeExpired(now, locked.id, trx);
+        if (revokeOthers) await sessions.revokeAllExcept(trx, locked.id, undefined, now);
+        else if (limited(locked) && (await sessions.countActive(locked.id, now, trx)) >= deps.maxSessionsPerUser) {
+          throw Errors.tooManyTokens();
+        }
+        await sessions.insert(trx, {
+          id: sessionId,
+          userId: locked.id,
+          tokenPrefix: token.slice(0, 10),
+          createdAt: now,
+          expiresAt: claims.expiresAt * 1000,
+          userAgent: client.userAgent?.slice(0, 512) ?? null,
+          ipAddress: client.ip.slice(0, 45),
+        });
+        await users.touchLastLogin(trx, locked.id, now);
+        return locked;
+      });
+      return { token, claims, user };
+    },
+
+    /** The caller of a bearer token: valid only while its session is active and its user exists. */
+    async authenticate(token: string): Promise<AuthContext> {
+      const claims = await tokens.verify(token);
+      const session = await sessions.findActive(claims.sessionId, clock());
+      if (!session || session.userId !== claims.userId) throw Errors.unauthorized();
+      return { userId: claims.userId, sessionId: claims.sessionId, issuedAt: claims.issuedAt, expiresAt: claims.expiresAt };
+    },
+
+    /** Ends the caller's session; returns the user's other active sessions, or -1 without a limit. */
+    async logout(auth: AuthContext): Promise<number> {
+      const now = clock();
+      if (!(await sessions.revoke(auth.sessionId, auth.userId, now))) throw Errors.unauthorized();
+      const user = await users.findById(auth.userId);
+      if (!user) throw Errors.unauthorized();
+      return limited(user) ? sessions.countActive(user.id, now) : UNLIMITED;
+    },
+
+    /** The user behind a valid token; 401 if it was deleted meanwhile. */
+    async currentUser(auth: AuthContext): Promise<User> {
+      const user = await users.findById(auth.userId);
+      if (!user) throw Errors.unauthorized();
+      return user;
+    },
+
+    listSessions: (auth: AuthContext): Promise<Session[]> => sessions.listActive(auth.userId, clock()),
+
+    async revokeSession(auth: AuthContext, sessionId: string): Promise<void> {
+      if (!(await sessions.revoke(sessionId, auth.userId, clock()))) throw Errors.sessionNotFound();
+    },
+
+    /** Changes the password and ends every other session of the user; the caller's stays. */
+    async changePassword(auth: AuthContext, currentPassword: string, newPassword: string): Promise<void> {
+      const user = await users.findById(auth.userId);
+      if (!user) throw Errors.unauthorized();
+      if (!(await verifyPassword(user.passwordHash, currentPassword))) throw Errors.invalidCurrentPassword();
+      if (newPassword === currentPassword) throw Errors.samePassword();
+      const newHash = await hashPassword(newPassword);
+      const now = clock();
+      await transaction(db, async (trx) => {
+        const locked = await users.lockById(trx, user.id);
+        // Another change committed since the check above: the current password is no longer it.
+        if (!locked || locked.passwordHash !== user.passwordHash) throw Errors.invalidCurrentPassword();
+        await users.setPasswordHash(trx, user.id, newHash, now);
+        await sessions.revokeAllExcept(trx, user.id, auth.sessionId, now);
+      });
+    },
+
+    /** Deletes every expired session (run periodically; logins also purge their own user's). */
+    purgeExpiredSessions: () => sessions.purgeExpired(clock()),
+  };
+}

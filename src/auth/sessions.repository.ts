@@ -1,0 +1,93 @@
+import type { Db, Executor, Trx } from '../db/db.js';
+
+export interface Session {
+  id: string;
+  userId: number;
+  tokenPrefix: string;
+  createdAt: number;
+  expiresAt: number;
+  userAgent: string | null;
+  ipAddress: string | null;
+}
+
+interface SessionRow {
+  id: string;
+  user_id: number;
+  token_prefix: string;
+  created_at: number | string;
+  expires_at: number | string;
+  user_agent: string | null;
+  ip_address: string | null;
+  revoked_at: number | string | null;
+}
+
+function toSession(row: SessionRow): Session {
+  return {
+    id: row.id,
+    userId: Number(row.user_id),
+    tokenPrefix: row.token_prefix,
+    createdAt: Number(row.created_at),
+    expiresAt: Number(row.expires_at),
+    userAgent: row.user_agent,
+    ipAddress: row.ip_address,
+  };
+}
+
+export type SessionsRepository = ReturnType<typeof createSessionsRepository>;
+
+/** Server-side sessions: active while not revoked and not expired. */
+export function createSessionsRepository(db: Db) {
+  const active = (exec: Executor, now: number) => exec<SessionRow>('sessions').whereNull('revoked_at').andWhere('expires_at', '>', now);
+  return {
+    async insert(trx: Trx, session: Session): Promise<void> {
+      await trx('sessions').insert({
+        id: session.id,
+        user_id: session.userId,
+        token_prefix: session.tokenPrefix,
+        created_at: session.createdAt,
+        expires_at: session.expiresAt,
+        user_agent: session.userAgent,
+        ip_address: session.ipAddress,
+      });
+    },
+
+    /** The active session with this id, if its user still exists (a primary-key lookup). */
+    async findActive(id: string, now: number): Promise<Session | undefined> {
+      const row = await active(db, now)
+        .andWhere('sessions.id', id)
+        .join('users', 'users.id', 'sessions.user_id')
+        .first<SessionRow | undefined>('sessions.*');
+      return row && toSession(row);
+    },
+
+    async listActive(userId: number, now: number): Promise<Session[]> {
+      const rows = await active(db, now).andWhere({ user_id: userId }).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id' }]);
+      return rows.map(toSession);
+    },
+
+    async countActive(userId: number, now: number, exec: Executor = db): Promise<number> {
+      const row = await active(exec, now).andWhere({ user_id: userId }).count<{ n: number | string }[]>({ n: '*' });
+      return Number(row[0]?.n ?? 0);
+    },
+
+    /** Revokes one of the user's active sessions; false when it is not theirs or not active. */
+    async revoke(id: string, userId: number, now: number, exec: Executor = db): Promise<boolean> {
+      const updated = await active(exec, now).andWhere({ id, user_id: userId }).update({ revoked_at: now });
+      return updated > 0;
+    },
+
+    /** Revokes every active session of the user except `keepId` (all of them when undefined). */
+    async revokeAllExcept(trx: Trx, userId: number, keepId: string | undefined, now: number): Promise<void> {
+      const query = active(trx, now).andWhere({ user_id: userId });
+      if (keepId !== undefined) query.andWhereNot({ id: keepId });
+      await query.update({ revoked_at: now });
+    },
+
+    /** Deletes sessions that have expired; revoked ones go too once their expiry has passed. */
+    async purgeExpired(now: number, userId?: number, exec: Executor = db): Promise<number> {
+      const query = exec('sessions').where('expires_at', '<=', now);
+      if (userId !== undefined) query.andWhere({ user_id: userId });
+      return query.delete();
+    },
+  };
+}

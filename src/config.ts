@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** Everything the service reads from its environment, parsed and checked once. */
+export interface Config {
+  port: number;
+  host: string;
+  /** `sqlite:<file>` or `mysql://user:pass@host:port/db`. */
+  databaseUrl: string;
+  jwtSecret: string;
+  /** Lifetime of an access token, in seconds. */
+  accessTokenTtl: number;
+  /** Active sessions a standard account may hold at once. */
+  maxSessionsPerUser: number;
+  /** Requests per minute per client IP on register, create_user and login; 0 turns it off. */
+  authRateLimit: number;
+  /** Failed logins per account and client IP per 15 minutes; 0 turns it off. */
+  loginFailureLimit: number;
+  rateLimitStore: 'memory' | 'database';
+  /** Number of trusted proxy hops in front of the service; 0 trusts none. */
+  trustProxy: number;
+  logLevel: string;
+  surveyDataFile: string;
+  /** How long a request may wait for a pooled database connection before it answers 503. */
+  dbAcquireTimeoutMs: number;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const MIN_SECRET_BYTES = 32;
+export const DEFAULT_DATABASE_URL = 'sqlite:var/app.db';
+const GENERATED_SECRET_FILE = 'var/jwt-secret';
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^-?[0-9]+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function databaseUrl(env: Env): string {
+  const url = env.DATABASE_URL || DEFAULT_DATABASE_URL;
+  if (!/^sqlite:.+/.test(url) && !/^mysql:\/\/.+/.test(url)) {
+    throw new ConfigError('DATABASE_URL must be sqlite:<file> or mysql://user:pass@host:port/db');
+  }
+  return url;
+}
+
+function trustProxy(env: Env): number {
+  const raw = env.TRUST_PROXY;
+  if (raw === undefined || raw === '' || raw === 'false' || raw === 'off') return 0;
+  if (raw === 'true' || raw === 'on') return 1;
+  return integer(env, 'TRUST_PROXY', 0, 0, 10);
+}
+
+/**
+ * The JWT secret: JWT_SECRET when set; outside production a random one generated once and kept
+ * in var/ so tokens survive restarts. Returns the secret and a warning to log, if any.
+ */
+function jwtSecret(env: Env, production: boolean): { secret: string; warning?: string } {
+  const given = env.JWT_SECRET;
+  if (given !== undefined && given !== '') {
+    if (Buffer.byteLength(given) < MIN_SECRET_BYTES) {
+      throw new ConfigError(`JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes long`);
+    }
+    return { secret: given };
+  }
+  if (production) throw new ConfigError('JWT_SECRET is required when NODE_ENV=production');
+  try {
+    const kept = readFileSync(GENERATED_SECRET_FILE, 'utf8').trim();
+    if (Buffer.byteLength(kept) >= MIN_SECRET_BYTES) return { secret: kept };
+  } catch {
+    // No kept secret yet: make one below.
+  }
+  const secret = randomBytes(48).toString('base64url');
+  mkdirSync(dirname(GENERATED_SECRET_FILE), { recursive: true });
+  writeFileSync(GENERATED_SECRET_FILE, secret + '\n', { mode: 0o600 });
+  return { secret, warning: `JWT_SECRET is not set: using a generated secret kept in ${GENERATED_SECRET_FILE}` };
+}
+
+/** Parses the environment. Throws ConfigError with a message naming the bad variable. */
+export function loadConfig(env: Env): { config: Config; warnings: string[] } {
+  const production = env.NODE_ENV === 'production';
+  const { secret, warning } = jwtSecret(env, production);
+  const config: Config = {
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    host: env.HOST || '0.0.0.0',
+    databaseUrl: databaseUrl(env),
+    jwtSecret: secret,
+    accessTokenTtl: integer(env, 'ACCESS_TOKEN_TTL', 1800, 60, 86400 * 30),
+    maxSessionsPerUser: integer(env, 'MAX_SESSIONS_PER_USER', 10, 1, 1000),
+    authRateLimit: integer(env, 'AUTH_RATE_LIMIT', 5, 0, 1_000_000),
+    loginFailureLimit: integer(env, 'LOGIN_FAILURE_LIMIT', 10, 0, 1_000_000),
+    rateLimitStore: oneOf(env, 'RATE_LIMIT_STORE', 'memory', ['memory', 'database'] as const),
+    trustProxy: trustProxy(env),
+    logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
+    surveyDataFile: env.SURVEY_DATA_FILE || 'data/survey_data.json',
+    dbAcquireTimeoutMs: integer(env, 'DB_ACQUIRE_TIMEOUT_MS', 3000, 100, 60_000),
+  };
+  return { config, warnings: warning ? [warning] : [] };
+}

@@ -1,0 +1,82 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import knex, { type Knex } from 'knex';
+
+export type Db = Knex;
+export type Trx = Knex.Transaction;
+/** Either the pool or an open transaction: repository methods accept both. */
+export type Executor = Knex | Knex.Transaction;
+
+export interface DbOptions {
+  /** How long a query may wait for a pooled connection before failing (mapped to 503). */
+  acquireTimeoutMs?: number;
+  /** Upper bound on MySQL row-lock waits, in seconds. */
+  lockWaitTimeoutSeconds?: number;
+  poolMax?: number;
+}
+
+export function isMysql(db: Executor): boolean {
+  return db.client.config.client === 'mysql2';
+}
+
+function mysqlConnection(url: string): Knex.MySql2ConnectionConfig {
+  const parsed = new URL(url);
+  return {
+    host: parsed.hostname,
+    port: parsed.port ? Number(parsed.port) : 3306,
+    user: decodeURIComponent(parsed.username),
+    password: decodeURIComponent(parsed.password),
+    database: decodeURIComponent(parsed.pathname.replace(/^\//, '')),
+    charset: 'utf8mb4',
+    timezone: 'Z',
+    connectTimeout: 5000,
+  };
+}
+
+/** Opens a Knex pool for `sqlite:<file>` (embedded, one connection) or `mysql://...`. */
+export function createDb(url: string, options: DbOptions = {}): Db {
+  const acquireConnectionTimeout = options.acquireTimeoutMs ?? 3000;
+  if (url.startsWith('mysql://')) {
+    const lockWait = options.lockWaitTimeoutSeconds ?? 5;
+    return knex({
+      client: 'mysql2',
+      connection: mysqlConnection(url),
+      acquireConnectionTimeout,
+      pool: {
+        min: 0,
+        max: options.poolMax ?? 10,
+        // Bound row-lock waits (InnoDB waits 50 s by default) so a stuck lock becomes a fast error.
+        afterCreate: (conn: { query: (sql: string, cb: (err: Error | null) => void) => void }, done: (err: Error | null, conn: unknown) => void) => {
+          conn.query(`SET SESSION innodb_lock_wait_timeout = ${lockWait}`, (err) => done(err, conn));
+        },
+      },
+    });
+  }
+  const filename = url.replace(/^sqlite:/, '');
+  if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
+  return knex({
+    client: 'better-sqlite3',
+    connection: { filename },
+    useNullAsDefault: true,
+    acquireConnectionTimeout,
+    pool: {
+      min: 1,
+      max: 1,
+      afterCreate: (conn: { pragma: (sql: string) => unknown }, done: (err: Error | null, conn: unknown) => void) => {
+        conn.pragma('journal_mode = WAL');
+        conn.pragma('foreign_keys = ON');
+        conn.pragma('busy_timeout = 5000');
+        done(null, conn);
+      },
+    },
+  });
+}
+
+/**
+ * Runs `work` in a transaction. On MySQL it uses READ COMMITTED so that a read made after
+ * taking a row lock sees every commit made before the lock was granted; SQLite serialises
+ * writers on its single connection anyway.
+ */
+export function transaction<T>(db: Db, work: (trx: Trx) => Promise<T>): Promise<T> {
+  return isMysql(db) ? db.transaction(work, { isolationLevel: 'read committed' }) : db.transaction(work);
+}

@@ -1,0 +1,52 @@
+/**
+ * Driver errors, told apart in one place for both databases: mysql2 (MySQL/MariaDB) and
+ * better-sqlite3.
+ */
+interface DriverError {
+  code?: string;
+  errno?: number;
+  message?: string;
+  name?: string;
+}
+
+function asDriverError(err: unknown): DriverError {
+  return typeof err === 'object' && err !== null ? (err as DriverError) : {};
+}
+
+/** True when an insert or update broke a unique index; `index` narrows it to one index. */
+export function isUniqueViolation(err: unknown, index?: string): boolean {
+  const e = asDriverError(err);
+  const unique = e.code === 'ER_DUP_ENTRY' || e.errno === 1062 || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  if (!unique) return false;
+  // MySQL names the index (users_email_key_unique); SQLite names the column (users.email_key).
+  return index === undefined || (e.message ?? '').includes(index);
+}
+
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'ER_LOCK_WAIT_TIMEOUT',
+  'ER_LOCK_DEADLOCK',
+  'ER_QUERY_INTERRUPTED',
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+]);
+
+/**
+ * True when the database cannot serve the request right now (down, unreachable, pool exhausted,
+ * lock wait exceeded): the client should retry later, so the answer is 503, not 500.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = asDriverError(err);
+  if (e.name === 'KnexTimeoutError') return true;
+  if (e.code !== undefined && UNAVAILABLE_CODES.has(e.code)) return true;
+  return e.errno === 1927 /* MariaDB: connection killed */ || e.errno === 2013 || e.errno === 2006;
+}

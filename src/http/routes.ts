@@ -1,0 +1,97 @@
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { Errors } from '../errors.js';
+import { authenticateRequest, authModeOf, type Authenticate } from './auth.js';
+import { consumeOrReject } from './rate-limit.js';
+import { API_ROOT, type Api, type ApiOperation } from './spec.js';
+import { RawJson, type AuthContext, type HandlerInput, type HandlerMap, type OperationId, type Reply } from './types.js';
+import { toFieldErrors } from './validation.js';
+
+export const BODY_LIMIT = '16kb';
+
+export interface RouteDeps {
+  api: Api;
+  handlers: HandlerMap;
+  authenticate: Authenticate;
+  /** Limiters named by the operations' `x-rate-limit` extension. */
+  rateLimiters: Record<string, RateLimiterAbstract | undefined>;
+}
+
+// Only JSON is accepted, and only up to BODY_LIMIT; co-body (behind it) rejects `__proto__` keys.
+const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: BODY_LIMIT, encoding: 'utf-8' });
+
+/** `/active-sessions/{session_id}` → `/active-sessions/:session_id` */
+function koaPath(openapiPath: string): string {
+  return openapiPath.replace(/\{([^}]+)\}/g, ':$1');
+}
+
+async function readBody(ctx: Context, operation: ApiOperation): Promise<unknown> {
+  if (!operation.requestBody || (!ctx.request.length && !ctx.get('transfer-encoding'))) return undefined;
+  if (!ctx.is('application/json')) throw Errors.unsupportedMediaType();
+  await parseJson(ctx, async () => undefined);
+  return ctx.request.body;
+}
+
+/** Validates against the validators openapi-backend compiled for this operation; returns coerced params. */
+function validate(ctx: Context, api: Api, operation: ApiOperation, body: unknown) {
+  const result = api.validator.validateRequest(
+    { method: ctx.method, path: ctx.path, headers: ctx.headers as Record<string, string>, query: ctx.querystring, body },
+    operation,
+  );
+  if (result.errors) {
+    const text = (operation as { 'x-validation-text'?: string })['x-validation-text'];
+    throw Errors.invalidRequest(toFieldErrors(result.errors), text);
+  }
+  return { query: result.coerced?.query ?? {}, params: result.coerced?.params ?? {} };
+}
+
+function send(ctx: Context, reply: { status: number; body?: unknown; headers?: Record<string, string> }): void {
+  ctx.status = reply.status;
+  if (reply.headers) ctx.set(reply.headers);
+  if (reply.body instanceof RawJson) {
+    ctx.type = 'application/json';
+    ctx.body = reply.body.bytes;
+  } else if (reply.body !== undefined) ctx.body = reply.body;
+}
+
+/**
+ * One route per operation of the spec, built once at start-up: rate limit (where the operation
+ * has `x-rate-limit`), authentication per its `security`, body parsing, validation, then the
+ * handler named by its operationId. Dispatch is the router's; nothing is matched per request
+ * against the whole spec.
+ */
+export function buildRouter(deps: RouteDeps): Router {
+  const router = new Router({ prefix: API_ROOT });
+  for (const operation of deps.api.getOperations()) {
+    const operationId = operation.operationId as OperationId;
+    const handler = deps.handlers[operationId] as (input: HandlerInput<OperationId>) => Promise<Reply<OperationId>>;
+    const authMode = authModeOf(operation, deps.api);
+    const limiterName = (operation as { 'x-rate-limit'?: string })['x-rate-limit'];
+    const limiter = limiterName === undefined ? undefined : deps.rateLimiters[limiterName];
+
+    router.register(koaPath(operation.path), [operation.method.toUpperCase()], async (ctx: Context) => {
+      ctx.state.operationId = operationId;
+      if (limiter) await consumeOrReject(ctx, limiter, ctx.ip);
+      const caller: AuthContext | undefined = await authenticateRequest(ctx, authMode, deps.authenticate);
+      if (caller) ctx.state.userId = caller.userId;
+      const body = await readBody(ctx, operation);
+      const { query, params } = validate(ctx, deps.api, operation, body);
+      const input = {
+        body,
+        query,
+        params,
+        headers: ctx.headers,
+        maybeAuth: caller,
+        client: { ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined },
+        get auth(): AuthContext {
+          if (!caller) throw Errors.unauthorized();
+          return caller;
+        },
+      } as HandlerInput<OperationId>;
+      send(ctx, await handler(input));
+    });
+  }
+  return router;
+}

@@ -1,0 +1,29 @@
+import addFormats from 'ajv-formats';
+import { OpenAPIBackend, type Document, type Operation } from 'openapi-backend';
+import { SPEC_PATH } from '../paths.js';
+
+export const API_ROOT = '/api/v1';
+
+export type Api = OpenAPIBackend<Document>;
+export type ApiOperation = Operation<Document>;
+
+/**
+ * Loads the spec and compiles a validator for every operation, once. Path and query parameters
+ * are coerced to their schema types; JSON bodies are validated as sent (no coercion).
+ */
+export async function loadApi(definition: string | Document = SPEC_PATH): Promise<Api> {
+  const api = new OpenAPIBackend({
+    definition,
+    apiRoot: API_ROOT,
+    strict: true,
+    coerceTypes: true,
+    ajvOpts: { strict: false, allErrors: false },
+    // openapi-backend leaves `format` unchecked without ajv-formats (email, uri, date-time...).
+    customizeAjv: (ajv) => {
+      addFormats.default(ajv);
+      return ajv;
+    },
+  });
+  await api.init();
+  return api;
+}

@@ -1,0 +1,15 @@
+import type { HandlerMap } from '../http/types.js';
+import { etagMatches, type SurveyService } from './survey.service.js';
+
+export function createSurveyHandlers(service: SurveyService) {
+  return {
+    getSurveyData: async ({ headers }) => {
+      const { json, etag } = await service.load();
+      const ifNoneMatch = headers['if-none-match'];
+      if (etagMatches(typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined, etag)) {
+        return { status: 304, body: undefined, headers: { ETag: etag } };
+      }
+      return { status: 200, body: json, headers: { ETag: etag } };
+    },
+  } satisfies Partial<HandlerMap>;
+}

@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import type { components } from '../../generated/api.js';
+import { Errors } from '../errors.js';
+import { RawJson } from '../http/types.js';
+
+export type SurveyData = components['schemas']['SurveyData'];
+
+export interface SurveySnapshot {
+  data: SurveyData;
+  /** The JSON as served, serialised once per file version. */
+  json: RawJson<SurveyData>;
+  etag: string;
+}
+
+function code(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null ? (err as { code?: string }).code : undefined;
+}
+
+export type SurveyService = ReturnType<typeof createSurveyService>;
+
+/**
+ * Serves data/survey_data.json, re-read only when its modification time or size changes.
+ * Missing file: 404; not JSON: 500 `Invalid JSON format...`; anything else: 500 `Failed to load...`.
+ */
+export function createSurveyService(file: string) {
+  let cached: { version: string; snapshot: SurveySnapshot } | undefined;
+
+  async function load(): Promise<SurveySnapshot> {
+    let version: string;
+    try {
+      const info = await stat(file);
+      version = `${info.mtimeMs}:${info.size}`;
+    } catch (err) {
+      throw code(err) === 'ENOENT' ? Errors.surveyFileNotFound() : Errors.surveyLoadFailed();
+    }
+    if (cached?.version === version) return cached.snapshot;
+
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      throw code(err) === 'ENOENT' ? Errors.surveyFileNotFound() : Errors.surveyLoadFailed();
+    }
+    let data: SurveyData;
+    try {
+      data = JSON.parse(text) as SurveyData;
+    } catch {
+      throw Errors.surveyInvalidJson();
+    }
+    const bytes = Buffer.from(JSON.stringify(data));
+    const etag = `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`;
+    const snapshot = { data, json: new RawJson<SurveyData>(bytes), etag };
+    cached = { version, snapshot };
+    return snapshot;
+  }
+
+  return { load };
+}
+
+/** True when an If-None-Match header names this ETag (or `*`). */
+export function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  return ifNoneMatch.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t === etag || t === `W/${etag}`;
+  });
+}

@@ -1,0 +1,56 @@
+import type { HandlerMap } from '../http/types.js';
+import type { UsersService } from './users.service.js';
+
+// Only steps this service really offers.
+const NEXT_STEPS = ['Log in at /api/v1/login', 'Complete your training profile at /api/v1/training-profile'];
+
+/** Registration, availability checks and the simple user API's user endpoints. */
+export function createUsersHandlers(service: UsersService) {
+  return {
+    register: async ({ body }) => {
+      const user = await service.register({ ...body, fullName: body.full_name });
+      return {
+        status: 200,
+        body: {
+          message: 'User registered successfully',
+          user_info: { username: user.username, email: user.email, full_name: user.fullName },
+          next_steps: NEXT_STEPS,
+        },
+      };
+    },
+
+    createUser: async ({ body }) => {
+      await service.register(body);
+      return { status: 201, body: { code: 201, text: 'User created' } };
+    },
+
+    checkUsernameAvailability: async ({ query }) => ({
+      status: 200,
+      body: { username: query.username, available: await service.usernameAvailable(query.username) },
+    }),
+
+    checkEmailAvailability: async ({ query }) => ({
+      status: 200,
+      body: { email: query.email, available: await service.emailAvailable(query.email) },
+    }),
+
+    getUserDetails: async ({ query, maybeAuth }) => {
+      const { user, showEmail } = await service.details(query.user_id, maybeAuth);
+      return {
+        status: 200,
+        body: {
+          code: 200,
+          details: {
+            id: user.id,
+            registered_on: Math.floor(user.createdAt / 1000),
+            username: user.username,
+            ...(showEmail ? { email: user.email } : {}),
+            tags: user.tags,
+            avatar: user.avatar,
+            bio: user.bio,
+          },
+        },
+      };
+    },
+  } satisfies Partial<HandlerMap>;
+}

@@ -1,0 +1,213 @@
+import type { Db, Executor, Trx } from '../db/db.js';
+import { identityKey } from './identity.js';
+
+export type Plan = 'standard' | 'enterprise';
+export type ProfileVisibility = 'public' | 'friends_only' | 'private';
+
+export interface User {
+  id: number;
+  username: string;
+  email: string;
+  fullName: string | null;
+  passwordHash: string;
+  plan: Plan;
+  isAdmin: boolean;
+  accountStatus: 'active' | 'suspended';
+  avatar: string | null;
+  bio: string | null;
+  tags: string[];
+  country: string | null;
+  createdAt: number;
+  updatedAt: number;
+  lastLogin: number | null;
+}
+
+export interface NewUser {
+  username: string;
+  email: string;
+  passwordHash: string;
+  fullName?: string | null;
+  avatar?: string | null;
+  bio?: string | null;
+}
+
+/** Account fields a user may change about themselves. */
+export interface UserPatch {
+  username?: string;
+  email?: string;
+  fullName?: string;
+  avatar?: string | null;
+  bio?: string | null;
+  tags?: string[];
+  country?: string | null;
+}
+
+export interface Settings {
+  notifyEmail: boolean;
+  notifyPush: boolean;
+  profileVisibility: ProfileVisibility;
+}
+
+interface UserRow {
+  id: number;
+  username: string;
+  username_key: string;
+  email: string;
+  email_key: string;
+  full_name: string | null;
+  password_hash: string;
+  plan: string;
+  is_admin: number | boolean;
+  account_status: string;
+  avatar: string | null;
+  bio: string | null;
+  tags: string | null;
+  country: string | null;
+  created_at: number | string;
+  updated_at: number | string;
+  last_login: number | string | null;
+}
+
+interface SettingsRow {
+  user_id: number;
+  notify_email: number | boolean;
+  notify_push: number | boolean;
+  profile_visibility: string;
+}
+
+function toUser(row: UserRow): User {
+  return {
+    id: Number(row.id),
+    username: row.username,
+    email: row.email,
+    fullName: row.full_name,
+    passwordHash: row.password_hash,
+    plan: row.plan as Plan,
+    isAdmin: Boolean(row.is_admin),
+    accountStatus: row.account_status as User['accountStatus'],
+    avatar: row.avatar,
+    bio: row.bio,
+    tags: row.tags ? (JSON.parse(row.tags) as string[]) : [],
+    country: row.country,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    lastLogin: row.last_login === null ? null : Number(row.last_login),
+  };
+}
+
+function toSettings(row: SettingsRow): Settings {
+  return {
+    notifyEmail: Boolean(row.notify_email),
+    notifyPush: Boolean(row.notify_push),
+    profileVisibility: row.profile_visibility as ProfileVisibility,
+  };
+}
+
+function patchColumns(patch: UserPatch): Record<string, unknown> {
+  const columns: Record<string, unknown> = {};
+  if (patch.username !== undefined) Object.assign(columns, { username: patch.username, username_key: identityKey(patch.username) });
+  if (patch.email !== undefined) Object.assign(columns, { email: patch.email, email_key: identityKey(patch.email) });
+  if (patch.fullName !== undefined) columns.full_name = patch.fullName;
+  if (patch.avatar !== undefined) columns.avatar = patch.avatar;
+  if (patch.bio !== undefined) columns.bio = patch.bio;
+  if (patch.tags !== undefined) columns.tags = JSON.stringify(patch.tags);
+  if (patch.country !== undefined) columns.country = patch.country;
+  return columns;
+}
+
+export type UsersRepository = ReturnType<typeof createUsersRepository>;
+
+/** Users and their settings. Every method takes an optional executor (pool or transaction). */
+export function createUsersRepository(db: Db) {
+  return {
+    /** Inserts the user and its settings row; a taken name fails on the unique indexes. */
+    async insert(trx: Trx, user: NewUser, now: number): Promise<number> {
+      const [id] = await trx('users').insert({
+        username: user.username,
+        username_key: identityKey(user.username),
+        email: user.email,
+        email_key: identityKey(user.email),
+        full_name: user.fullName ?? null,
+        password_hash: user.passwordHash,
+        avatar: user.avatar ?? null,
+        bio: user.bio ?? null,
+        tags: JSON.stringify([]),
+        created_at: now,
+        updated_at: now,
+      });
+      await trx('user_settings').insert({ user_id: id, updated_at: now });
+      return Number(id);
+    },
+
+    async findById(id: number, exec: Executor = db): Promise<User | undefined> {
+      const row = await exec<UserRow>('users').where({ id }).first();
+      return row && toUser(row);
+    },
+
+    async findByUsername(username: string, exec: Executor = db): Promise<User | undefined> {
+      const row = await exec<UserRow>('users').where({ username_key: identityKey(username) }).first();
+      return row && toUser(row);
+    },
+
+    /** Reads the user and locks its row until the transaction ends (MySQL; SQLite serialises writers). */
+    async lockById(trx: Trx, id: number): Promise<User | undefined> {
+      const row = await trx<UserRow>('users').where({ id }).forUpdate().first();
+      return row && toUser(row);
+    },
+
+    async usernameExists(username: string): Promise<boolean> {
+      return (await db('users').where({ username_key: identityKey(username) }).first('id')) !== undefined;
+    },
+
+    async emailExists(email: string): Promise<boolean> {
+      return (await db('users').where({ email_key: identityKey(email) }).first('id')) !== undefined;
+    },
+
+    /** Applies the patch; returns whether any column really changed value. */
+    async update(trx: Trx, user: User, patch: UserPatch, now: number): Promise<boolean> {
+      const columns = patchColumns(patch);
+      const current = patchColumns({
+        username: user.username,
+        email: user.email,
+        fullName: user.fullName ?? undefined,
+        avatar: user.avatar,
+        bio: user.bio,
+        tags: user.tags,
+        country: user.country,
+      });
+      const changed = Object.keys(columns).some((column) => columns[column] !== current[column]);
+      if (changed) await trx('users').where({ id: user.id }).update({ ...columns, updated_at: now });
+      return changed;
+    },
+
+    async setPasswordHash(trx: Trx, id: number, passwordHash: string, now: number): Promise<void> {
+      await trx('users').where({ id }).update({ password_hash: passwordHash, updated_at: now });
+    },
+
+    async touchLastLogin(trx: Trx, id: number, now: number): Promise<void> {
+      await trx('users').where({ id }).update({ last_login: now });
+    },
+
+    async getSettings(userId: number, exec: Executor = db): Promise<Settings> {
+      const row = await exec<SettingsRow>('user_settings').where({ user_id: userId }).first();
+      if (!row) throw new Error(`settings row missing for user ${userId}`);
+      return toSettings(row);
+    },
+
+    /** Applies the changed settings; returns whether any really changed. */
+    async updateSettings(trx: Trx, userId: number, patch: Partial<Settings>, now: number): Promise<boolean> {
+      const current = await this.getSettings(userId, trx);
+      const next = { ...current, ...patch };
+      const changed = (Object.keys(next) as (keyof Settings)[]).some((key) => next[key] !== current[key]);
+      if (changed) {
+        await trx('user_settings').where({ user_id: userId }).update({
+          notify_email: next.notifyEmail,
+          notify_push: next.notifyPush,
+          profile_visibility: next.profileVisibility,
+          updated_at: now,
+        });
+      }
+      return changed;
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import { hashPassword } from '../auth/passwords.js';
+import type { Clock } from '../clock.js';
+import { transaction, type Db } from '../db/db.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { Errors } from '../errors.js';
+import type { AuthContext } from '../http/types.js';
+import type { NewUser, User, UsersRepository } from './users.repository.js';
+
+export interface Registration {
+  username: string;
+  email: string;
+  password: string;
+  fullName?: string;
+  avatar?: string;
+  bio?: string;
+}
+
+/** Which seed message a broken unique index stands for. */
+export function duplicateError(err: unknown, emailText: () => Error = Errors.emailTaken): Error | undefined {
+  if (isUniqueViolation(err, 'username_key')) return Errors.usernameTaken();
+  if (isUniqueViolation(err, 'email_key')) return emailText();
+  return undefined;
+}
+
+export interface UserDetails {
+  user: User;
+  showEmail: boolean;
+}
+
+export type UsersService = ReturnType<typeof createUsersService>;
+
+export function createUsersService(deps: { db: Db; users: UsersRepository; clock: Clock }) {
+  const { db, users, clock } = deps;
+  return {
+    /**
+     * Creates the account. The unique indexes decide between concurrent registrations of one
+     * name: exactly one insert succeeds, the others get the seed's 400.
+     */
+    async register(registration: Registration): Promise<User> {
+      const newUser: NewUser = {
+        username: registration.username,
+        email: registration.email,
+        passwordHash: await hashPassword(registration.password),
+        fullName: registration.fullName,
+        avatar: registration.avatar,
+        bio: registration.bio,
+      };
+      try {
+        const id = await transaction(db, (trx) => users.insert(trx, newUser, clock()));
+        return (await users.findById(id)) as User;
+      } catch (err) {
+        throw duplicateError(err) ?? err;
+      }
+    },
+
+    usernameAvailable: async (username: string) => !(await users.usernameExists(username)),
+    emailAvailable: async (email: string) => !(await users.emailExists(email)),
+
+    /** A user's public details; the email only where the user's profile is public or the caller is that user. */
+    async details(rawUserId: string, caller: AuthContext | undefined): Promise<UserDetails> {
+      const id = Number(rawUserId);
+      if (!Number.isSafeInteger(id) || id < 1) throw Errors.userNotFound();
+      const user = await users.findById(id);
+      if (!user) throw Errors.userNotFound();
+      if (caller?.userId === id) return { user, showEmail: true };
+      const settings = await users.getSettings(id);
+      return { user, showEmail: settings.profileVisibility === 'public' };
+    },
+  };
+}
