@@ -18,8 +18,12 @@ export function isUniqueViolation(err: unknown, index?: string): boolean {
   const e = asDriverError(err);
   const unique = e.code === 'ER_DUP_ENTRY' || e.errno === 1062 || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
   if (!unique) return false;
-  // MySQL names the index (users_email_key_unique); SQLite names the column (users.email_key).
-  return index === undefined || (e.message ?? '').includes(index);
+  if (index === undefined) return true;
+  // Knex puts the SQL in front of the driver's message, so read only the part naming the
+  // constraint: MySQL names the index (`for key 'users_email_key_unique'`), SQLite the column
+  // (`UNIQUE constraint failed: users.email_key`).
+  const constraint = /for key '([^']+)'|UNIQUE constraint failed: (.+)$/.exec(e.message ?? '');
+  return (constraint?.[1] ?? constraint?.[2] ?? '').includes(index);
 }
 
 const UNAVAILABLE_CODES = new Set([

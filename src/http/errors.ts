@@ -6,29 +6,11 @@ import type { Logger } from '../log.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
-/** Errors thrown by Koa's body reader (co-body / http-errors) carry a status and `expose`. */
-function httpStatusOf(err: unknown): number | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const { status, expose } = err as { status?: unknown; expose?: unknown };
-  return typeof status === 'number' && expose === true ? status : undefined;
-}
-
 /** Maps anything thrown to the AppError the client sees; unknown errors become a bare 500. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (isDatabaseUnavailable(err)) return Errors.serviceUnavailable();
-  switch (httpStatusOf(err)) {
-    case 400:
-      return Errors.invalidJson();
-    case 413:
-      return Errors.payloadTooLarge();
-    case 415:
-      return Errors.unsupportedMediaType();
-    case undefined:
-      return Errors.internal();
-    default:
-      return new AppError(httpStatusOf(err) as number, 'Bad request');
-  }
+  return Errors.internal();
 }
 
 function envelope(error: AppError): Record<string, unknown> {

@@ -2,7 +2,7 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import { Errors } from '../errors.js';
+import { AppError, Errors } from '../errors.js';
 import { authenticateRequest, authModeOf, type Authenticate } from './auth.js';
 import { consumeOrReject } from './rate-limit.js';
 import { API_ROOT, type Api, type ApiOperation } from './spec.js';
@@ -30,8 +30,20 @@ function koaPath(openapiPath: string): string {
 async function readBody(ctx: Context, operation: ApiOperation): Promise<unknown> {
   if (!operation.requestBody || (!ctx.request.length && !ctx.get('transfer-encoding'))) return undefined;
   if (!ctx.is('application/json')) throw Errors.unsupportedMediaType();
-  await parseJson(ctx, async () => undefined);
+  try {
+    await parseJson(ctx, async () => undefined);
+  } catch (err) {
+    throw bodyError(err);
+  }
   return ctx.request.body;
+}
+
+/** co-body's failures (size, encoding, syntax, `__proto__` keys) as the envelope's 413, 415 or 400. */
+function bodyError(err: unknown): AppError {
+  const status = (err as { status?: unknown }).status;
+  if (status === 413) return Errors.payloadTooLarge();
+  if (status === 415) return Errors.unsupportedMediaType();
+  return Errors.invalidJson();
 }
 
 /** Validates against the validators openapi-backend compiled for this operation; returns coerced params. */

@@ -15,11 +15,16 @@ export interface Registration {
   bio?: string;
 }
 
-/** Which seed message a broken unique index stands for. */
-export function duplicateError(err: unknown, emailText: () => Error = Errors.emailTaken): Error | undefined {
+/**
+ * The seed message for an insert or update that broke a unique index. When both the name and
+ * the email are taken the name is reported, on every database alike (each reports the index
+ * it checked first).
+ */
+export async function duplicateError(err: unknown, users: UsersRepository, attempted: { username?: string }, emailError = Errors.emailTaken): Promise<unknown> {
+  if (!isUniqueViolation(err)) return err;
   if (isUniqueViolation(err, 'username_key')) return Errors.usernameTaken();
-  if (isUniqueViolation(err, 'email_key')) return emailText();
-  return undefined;
+  if (attempted.username !== undefined && (await users.usernameExists(attempted.username))) return Errors.usernameTaken();
+  return isUniqueViolation(err, 'email_key') ? emailError() : err;
 }
 
 export interface UserDetails {
@@ -49,7 +54,7 @@ export function createUsersService(deps: { db: Db; users: UsersRepository; clock
         const id = await transaction(db, (trx) => users.insert(trx, newUser, clock()));
         return (await users.findById(id)) as User;
       } catch (err) {
-        throw duplicateError(err) ?? err;
+        throw await duplicateError(err, users, registration);
       }
     },
 

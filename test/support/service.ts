@@ -1,0 +1,147 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { createApp } from '../../src/app.js';
+import type { Config } from '../../src/config.js';
+import type { Db } from '../../src/db/db.js';
+import { createLogger } from '../../src/log.js';
+import { loadApi, type Api } from '../../src/http/spec.js';
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
+
+let apiPromise: Promise<Api> | undefined;
+/** The spec, loaded once per test file and shared by every app it builds. */
+export function sharedApi(): Promise<Api> {
+  apiPromise ??= loadApi();
+  return apiPromise;
+}
+
+/** A clock the test moves by hand: expiry is tested without sleeping. */
+export function manualClock(start = Date.UTC(2026, 0, 1, 12, 0, 0)) {
+  let now = start;
+  const clock = () => now;
+  return Object.assign(clock, {
+    advance: (ms: number) => {
+      now += ms;
+    },
+  });
+}
+export type ManualClock = ReturnType<typeof manualClock>;
+
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl: 'sqlite::memory:',
+    jwtSecret: 'test-secret-that-is-long-enough-for-hs256-0123456789',
+    accessTokenTtl: 1800,
+    maxSessionsPerUser: 10,
+    authRateLimit: 0,
+    loginFailureLimit: 0,
+    rateLimitStore: 'memory',
+    trustProxy: 0,
+    logLevel: 'silent',
+    surveyDataFile: 'data/survey_data.json',
+    dbAcquireTimeoutMs: 3000,
+    ...overrides,
+  };
+}
+
+export interface CallOptions {
+  body?: unknown;
+  /** Sent as is, instead of JSON-encoding `body`. */
+  rawBody?: string;
+  token?: string;
+  headers?: Record<string, string>;
+}
+
+export interface CallResult {
+  status: number;
+  // Test code reads arbitrary fields of answers already checked against the spec.
+  body: any;
+  headers: Headers;
+}
+
+/**
+ * Checks an answer against openapi.yaml: its status must be documented for the operation and
+ * its body must match that status's schema; an undocumented status, a schema mismatch or a
+ * bare 500 fails the test.
+ */
+export function checkAgainstSpec(api: Api, method: string, path: string, result: CallResult): void {
+  const pathOnly = path.split('?')[0] as string;
+  const operation = api.router.matchOperation({ method, path: `/api/v1${pathOnly}`, headers: {} });
+  if (result.body?.text === 'Internal server error') throw new Error(`${method} ${path}: unexpected 500`);
+  if (!operation) {
+    if (![404, 405].includes(result.status)) throw new Error(`${method} ${path}: no operation, yet status ${result.status}`);
+    if (typeof result.body?.code !== 'number' || typeof result.body?.text !== 'string') {
+      throw new Error(`${method} ${path}: ${result.status} without the error envelope`);
+    }
+    return;
+  }
+  if (!operation.responses?.[String(result.status)]) {
+    throw new Error(`${method} ${path}: status ${result.status} is not documented for ${operation.operationId}: ${JSON.stringify(result.body)}`);
+  }
+  if (result.status === 304 || method === 'HEAD') return;
+  const validation = api.validateResponse(result.body, operation, result.status);
+  if (validation.errors) {
+    throw new Error(`${method} ${path} ${result.status} does not match the spec: ${JSON.stringify(validation.errors)}\n${JSON.stringify(result.body)}`);
+  }
+}
+
+export interface Service {
+  url: string;
+  api: Api;
+  db: Db;
+  database: TestDatabase;
+  config: Config;
+  call(method: string, path: string, options?: CallOptions): Promise<CallResult>;
+  /** Another instance of the service on the same database (MySQL only). */
+  startPeer(overrides?: Partial<Config>): Promise<Service>;
+  close(): Promise<void>;
+}
+
+async function listen(db: Db, database: TestDatabase, config: Config, clock: (() => number) | undefined): Promise<Omit<Service, 'startPeer'> & { server: Server }> {
+  const api = await sharedApi();
+  const app = await createApp({ db, config, clock, api, logger: createLogger('silent') });
+  const server = app.koa.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  async function call(method: string, path: string, options: CallOptions = {}): Promise<CallResult> {
+    const headers: Record<string, string> = { ...options.headers };
+    let body: string | undefined = options.rawBody;
+    if (body === undefined && options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    const res = await fetch(`${url}/api/v1${path}`, { method, headers, body });
+    const text = await res.text();
+    const result: CallResult = { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+    checkAgainstSpec(api, method, path, result);
+    return result;
+  }
+  const close = async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  };
+  return { url, api, db, database, config, call, close, server };
+}
+
+/** Starts the real app on a fresh database of the given kind, listening on a free port. */
+export async function startService(kind: DatabaseKind, overrides: Partial<Config> = {}, clock?: () => number): Promise<Service> {
+  const database = await createTestDatabase(kind);
+  const config = testConfig(overrides);
+  const primary = await listen(database.db, database, config, clock);
+  const peers: { close: () => Promise<void> }[] = [];
+  return {
+    ...primary,
+    async startPeer(peerOverrides = {}) {
+      const peer = await listen(database.open(), database, { ...config, ...peerOverrides }, clock);
+      peers.push(peer);
+      return { ...peer, startPeer: () => Promise.reject(new Error('peers of peers are not supported')) };
+    },
+    async close() {
+      await Promise.all(peers.map((p) => p.close()));
+      await primary.close();
+      await database.drop();
+    },
+  };
+}
