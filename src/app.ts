@@ -6,15 +6,20 @@ import { createTokenService } from './auth/tokens.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/db.js';
-import { Errors } from './errors.js';
 import { errorMiddleware } from './http/errors.js';
 import { createLimiter } from './http/rate-limit.js';
 import { buildRouter } from './http/routes.js';
 import { loadApi, type Api } from './http/spec.js';
 import type { HandlerMap } from './http/types.js';
 import { createLogger, type Logger } from './log.js';
+import { createProfileHandlers } from './profile/profile.handlers.js';
+import { createProfileService } from './profile/profile.service.js';
+import { createWorkoutsRepository } from './profile/workouts.repository.js';
 import { createSurveyHandlers } from './survey/survey.handlers.js';
 import { createSurveyService } from './survey/survey.service.js';
+import { createTrainingHandlers } from './training/training.handlers.js';
+import { createTrainingRepository } from './training/training.repository.js';
+import { createTrainingService } from './training/training.service.js';
 import { createUsersHandlers } from './users/users.handlers.js';
 import { createUsersRepository } from './users/users.repository.js';
 import { createUsersService } from './users/users.service.js';
@@ -34,10 +39,6 @@ export interface App {
   purgeExpiredSessions: () => Promise<number>;
 }
 
-const notImplemented = async (): Promise<never> => {
-  throw Errors.notImplemented();
-};
-
 /** Builds the service on the given database: every route of openapi.yaml, wired to its handler. */
 export async function createApp(deps: AppDeps): Promise<App> {
   const { db, config } = deps;
@@ -54,16 +55,16 @@ export async function createApp(deps: AppDeps): Promise<App> {
       : undefined;
   const auth = createAuthService({ db, users, sessions, tokens, clock, maxSessionsPerUser: config.maxSessionsPerUser, loginFailures });
 
+  const survey = createSurveyService(config.surveyDataFile);
+  const training = createTrainingService({ db, training: createTrainingRepository(db), users, survey, clock });
+  const profile = createProfileService({ db, users, workouts: createWorkoutsRepository(db), training, survey, clock });
+
   const handlers = {
     ...createUsersHandlers(createUsersService({ db, users, clock })),
     ...createAuthHandlers(auth, clock),
-    ...createSurveyHandlers(createSurveyService(config.surveyDataFile)),
-    getMe: notImplemented,
-    getUserData: notImplemented,
-    updateUserData: notImplemented,
-    updateProfile: notImplemented,
-    getTrainingProfile: notImplemented,
-    updateTrainingProfile: notImplemented,
+    ...createSurveyHandlers(survey),
+    ...createProfileHandlers(profile),
+    ...createTrainingHandlers(training),
   } satisfies HandlerMap;
 
   const authLimiter =

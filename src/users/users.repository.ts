@@ -42,10 +42,14 @@ export interface UserPatch {
   country?: string | null;
 }
 
-export interface Settings {
+export interface SettingsValues {
   notifyEmail: boolean;
   notifyPush: boolean;
   profileVisibility: ProfileVisibility;
+}
+
+export interface Settings extends SettingsValues {
+  updatedAt: number;
 }
 
 interface UserRow {
@@ -73,6 +77,7 @@ interface SettingsRow {
   notify_email: number | boolean;
   notify_push: number | boolean;
   profile_visibility: string;
+  updated_at: number | string;
 }
 
 function toUser(row: UserRow): User {
@@ -100,6 +105,7 @@ function toSettings(row: SettingsRow): Settings {
     notifyEmail: Boolean(row.notify_email),
     notifyPush: Boolean(row.notify_push),
     profileVisibility: row.profile_visibility as ProfileVisibility,
+    updatedAt: Number(row.updated_at),
   };
 }
 
@@ -195,11 +201,11 @@ export function createUsersRepository(db: Db) {
     },
 
     /** Applies the changed settings; returns whether any really changed. */
-    async updateSettings(trx: Trx, userId: number, patch: Partial<Settings>, now: number): Promise<boolean> {
+    async updateSettings(trx: Trx, userId: number, patch: Partial<SettingsValues>, now: number): Promise<boolean> {
       const current = await this.getSettings(userId, trx);
-      const next = { ...current, ...patch };
-      const changed = (Object.keys(next) as (keyof Settings)[]).some((key) => next[key] !== current[key]);
+      const changed = (Object.keys(patch) as (keyof SettingsValues)[]).some((key) => patch[key] !== current[key]);
       if (changed) {
+        const next = { ...current, ...patch };
         await trx('user_settings').where({ user_id: userId }).update({
           notify_email: next.notifyEmail,
           notify_push: next.notifyPush,

@@ -1,0 +1,108 @@
+import type { components } from '../../generated/api.js';
+import { toIso } from '../clock.js';
+import type { HandlerMap } from '../http/types.js';
+import { publicUserId } from '../users/identity.js';
+import type { Settings, User, UserPatch } from '../users/users.repository.js';
+import type { ProfileService } from './profile.service.js';
+
+type ProfileUpdate = components['schemas']['ProfileUpdate'];
+
+/** Version of the data format of /me and /user-data. */
+const DATA_VERSION = '1.2.0';
+/** Seconds a client app may reuse a /me answer before asking again. */
+const CACHE_EXPIRY_SECONDS = 300;
+
+function userProfileView(user: User): components['schemas']['UserProfile'] {
+  return {
+    id: publicUserId(user.id),
+    username: user.username,
+    email: user.email,
+    full_name: user.fullName,
+    account_status: user.accountStatus,
+    created_at: toIso(user.createdAt),
+    last_login: user.lastLogin === null ? null : toIso(user.lastLogin),
+    avatar: user.avatar,
+    bio: user.bio,
+    tags: user.tags,
+    country: user.country,
+  };
+}
+
+function settingsView(settings: Settings): components['schemas']['Settings'] {
+  return {
+    notifications: { email: settings.notifyEmail, push: settings.notifyPush },
+    privacy: { profile_visibility: settings.profileVisibility },
+  };
+}
+
+function toUserPatch(update: ProfileUpdate): UserPatch {
+  const { full_name, ...rest } = update;
+  return { ...rest, fullName: full_name };
+}
+
+/** /me, /user-data and /profile: views and partial updates of the same stored person. */
+export function createProfileHandlers(service: ProfileService) {
+  return {
+    getMe: async ({ auth }) => {
+      const { user, settings, summary } = await service.me(auth.userId);
+      return {
+        status: 200,
+        body: {
+          user_profile: userProfileView(user),
+          training_profile: summary,
+          account_settings: settingsView(settings),
+          metadata: { cache_expiry: CACHE_EXPIRY_SECONDS, data_version: DATA_VERSION },
+        },
+      };
+    },
+
+    getUserData: async ({ auth }) => {
+      const { user, settings, summary, achievements, lastUpdated } = await service.userData(auth.userId);
+      return {
+        status: 200,
+        body: {
+          user_profile: userProfileView(user),
+          training_profile: {
+            ...summary,
+            achievements: { workouts_completed: achievements.workoutsCompleted, streak_days: achievements.streakDays },
+          },
+          settings: settingsView(settings),
+          metadata: { version: DATA_VERSION, last_updated: toIso(lastUpdated) },
+        },
+      };
+    },
+
+    updateUserData: async ({ auth, body }) => {
+      const training = body.training_profile;
+      const { user, updated } = await service.updateUserData(auth.userId, {
+        userProfile: body.user_profile && toUserPatch(body.user_profile),
+        training: training && {
+          goals: training.goals,
+          level: training.level,
+          workout_duration: training.preferences?.workout_duration,
+          equipment: training.preferences?.equipment,
+        },
+        settings: body.settings,
+      });
+      return {
+        status: 200,
+        body: {
+          message: 'User data updated successfully',
+          updated_fields: updated,
+          user_data: { id: publicUserId(user.id), full_name: user.fullName, email: user.email },
+        },
+      };
+    },
+
+    updateProfile: async ({ auth, body }) => {
+      const { user } = await service.updateProfile(auth.userId, toUserPatch(body));
+      return {
+        status: 200,
+        body: {
+          message: 'Profile updated successfully',
+          user_info: { username: user.username, email: user.email, full_name: user.fullName },
+        },
+      };
+    },
+  } satisfies Partial<HandlerMap>;
+}

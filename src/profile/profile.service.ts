@@ -1,0 +1,104 @@
+import type { Clock } from '../clock.js';
+import { transaction, type Db } from '../db/db.js';
+import { type AppError, Errors } from '../errors.js';
+import type { SurveyService } from '../survey/survey.service.js';
+import type { SummaryPatch, TrainingService } from '../training/training.service.js';
+import type { Settings, SettingsValues, User, UserPatch, UsersRepository } from '../users/users.repository.js';
+import { duplicateError } from '../users/users.service.js';
+import type { WorkoutsRepository } from './workouts.repository.js';
+
+export interface SettingsPatch {
+  notifications?: { email?: boolean; push?: boolean };
+  privacy?: { profile_visibility?: Settings['profileVisibility'] };
+}
+
+export interface UserDataPatch {
+  userProfile?: UserPatch;
+  training?: SummaryPatch;
+  settings?: SettingsPatch;
+}
+
+export interface UpdatedSections {
+  user_profile: boolean;
+  training_profile: boolean;
+  settings: boolean;
+}
+
+function settingsChanges(patch: SettingsPatch): Partial<SettingsValues> {
+  const changes: Partial<SettingsValues> = {};
+  if (patch.notifications?.email !== undefined) changes.notifyEmail = patch.notifications.email;
+  if (patch.notifications?.push !== undefined) changes.notifyPush = patch.notifications.push;
+  if (patch.privacy?.profile_visibility !== undefined) changes.profileVisibility = patch.privacy.profile_visibility;
+  return changes;
+}
+
+export type ProfileService = ReturnType<typeof createProfileService>;
+
+/** The person behind an account, in the views of /me and /user-data, and their partial updates. */
+export function createProfileService(deps: {
+  db: Db;
+  users: UsersRepository;
+  workouts: WorkoutsRepository;
+  training: TrainingService;
+  survey: SurveyService;
+  clock: Clock;
+}) {
+  const { db, users, workouts, training, survey, clock } = deps;
+
+  async function checkCountry(country: string | null | undefined): Promise<void> {
+    if (country === undefined || country === null) return;
+    const { data } = await survey.load();
+    if (!data.countries.some((c) => c.code === country)) throw Errors.unknownCountry();
+  }
+
+  async function load(userId: number) {
+    const user = await users.findById(userId);
+    if (!user) throw Errors.accountNotFound();
+    const [settings, summary, trainingUpdatedAt] = await Promise.all([
+      users.getSettings(userId),
+      training.summary(userId),
+      training.lastUpdated(userId),
+    ]);
+    return { user, settings, summary, trainingUpdatedAt };
+  }
+
+  /**
+   * Applies a patch in one transaction under the user's row lock; a taken name or email rolls
+   * everything back with the seed's 400.
+   */
+  async function apply(userId: number, patch: UserDataPatch, emailTaken: () => AppError): Promise<{ user: User; updated: UpdatedSections }> {
+    await checkCountry(patch.userProfile?.country);
+    const now = clock();
+    try {
+      return await transaction(db, async (trx) => {
+        const user = await users.lockById(trx, userId);
+        if (!user) throw Errors.accountNotFound();
+        const updated: UpdatedSections = {
+          user_profile: patch.userProfile ? await users.update(trx, user, patch.userProfile, now) : false,
+          training_profile: patch.training ? await training.updateSummary(trx, userId, patch.training, now) : false,
+          settings: patch.settings ? await users.updateSettings(trx, userId, settingsChanges(patch.settings), now) : false,
+        };
+        return { user: (await users.findById(userId, trx)) as User, updated };
+      });
+    } catch (err) {
+      throw await duplicateError(err, users, { username: patch.userProfile?.username }, emailTaken);
+    }
+  }
+
+  return {
+    /** Everything /me shows. 404 when the account no longer exists. */
+    me: load,
+
+    /** Everything /user-data shows: /me's data plus achievements and the last change time. */
+    async userData(userId: number) {
+      const loaded = await load(userId);
+      const achievements = await workouts.achievements(userId, clock());
+      const lastUpdated = Math.max(loaded.user.updatedAt, loaded.settings.updatedAt, loaded.trainingUpdatedAt ?? 0);
+      return { ...loaded, achievements, lastUpdated };
+    },
+
+    updateProfile: (userId: number, patch: UserPatch) => apply(userId, { userProfile: patch }, Errors.emailRegistered),
+
+    updateUserData: (userId: number, patch: UserDataPatch) => apply(userId, patch, Errors.emailTaken),
+  };
+}

@@ -1,0 +1,35 @@
+import type { components } from '../../generated/api.js';
+import type { Db, Executor, Trx } from '../db/db.js';
+
+/** The questionnaire as stored and returned (basic information may still be unanswered). */
+export type StoredTrainingProfile = components['schemas']['TrainingProfileView'];
+
+export interface TrainingRecord {
+  profile: StoredTrainingProfile;
+  updatedAt: number;
+}
+
+interface TrainingRow {
+  user_id: number;
+  profile: string;
+  updated_at: number | string;
+}
+
+export type TrainingRepository = ReturnType<typeof createTrainingRepository>;
+
+/** One questionnaire document per user (JSON text: MariaDB and SQLite both return strings). */
+export function createTrainingRepository(db: Db) {
+  return {
+    async find(userId: number, exec: Executor = db): Promise<TrainingRecord | undefined> {
+      const row = await exec<TrainingRow>('training_profiles').where({ user_id: userId }).first();
+      return row && { profile: JSON.parse(row.profile) as StoredTrainingProfile, updatedAt: Number(row.updated_at) };
+    },
+
+    async save(trx: Trx, userId: number, profile: StoredTrainingProfile, now: number): Promise<void> {
+      await trx('training_profiles')
+        .insert({ user_id: userId, profile: JSON.stringify(profile), updated_at: now })
+        .onConflict('user_id')
+        .merge(['profile', 'updated_at']);
+    },
+  };
+}

@@ -1,0 +1,115 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { components } from '../../generated/api.js';
+import { toIso, type Clock } from '../clock.js';
+import { transaction, type Db, type Trx } from '../db/db.js';
+import { Errors } from '../errors.js';
+import type { SurveyService } from '../survey/survey.service.js';
+import type { UsersRepository } from '../users/users.repository.js';
+import type { StoredTrainingProfile, TrainingRepository } from './training.repository.js';
+
+export type TrainingProfileInput = components['schemas']['TrainingProfile'];
+type Metadata = components['schemas']['TrainingProfileMetadata'];
+type Summary = components['schemas']['TrainingSummary'];
+
+/** The summary fields of /user-data, each written into the questionnaire field it views. */
+export interface SummaryPatch {
+  goals?: Summary['goals'];
+  level?: Summary['level'];
+  workout_duration?: Summary['preferences']['workout_duration'];
+  equipment?: Summary['preferences']['equipment'];
+}
+
+const REVIEW_AFTER_MS = 6 * 7 * 24 * 60 * 60 * 1000;
+
+export function metadataOf(updatedAt: number | undefined): Metadata {
+  if (updatedAt === undefined) return { last_updated: null, next_review_date: null };
+  return { last_updated: toIso(updatedAt), next_review_date: toIso(updatedAt + REVIEW_AFTER_MS).slice(0, 10) };
+}
+
+/** The summary view (/me, /user-data) of a questionnaire. */
+export function summaryOf(profile: StoredTrainingProfile): Summary {
+  return {
+    goals: profile.training_goals,
+    level: profile.training_experience.level,
+    preferences: { workout_duration: profile.preferences.session_duration, equipment: profile.preferences.equipment },
+  };
+}
+
+function withSummary(profile: StoredTrainingProfile, patch: SummaryPatch): StoredTrainingProfile {
+  return {
+    ...profile,
+    training_goals: patch.goals ?? profile.training_goals,
+    training_experience: { ...profile.training_experience, level: patch.level ?? profile.training_experience.level },
+    preferences: {
+      ...profile.preferences,
+      session_duration: patch.workout_duration ?? profile.preferences.session_duration,
+      equipment: patch.equipment ?? profile.preferences.equipment,
+    },
+  };
+}
+
+export type TrainingService = ReturnType<typeof createTrainingService>;
+
+export function createTrainingService(deps: { db: Db; training: TrainingRepository; users: UsersRepository; survey: SurveyService; clock: Clock }) {
+  const { db, training, users, survey, clock } = deps;
+
+  /** The questionnaire of a user who has not answered yet: the survey's default values. */
+  async function defaults(): Promise<StoredTrainingProfile> {
+    const values = (await survey.load()).data.default_values as Record<string, unknown>;
+    return {
+      basic_information: { gender: null, age: null, height_cm: null, weight_kg: null },
+      training_goals: values.training_goals as StoredTrainingProfile['training_goals'],
+      training_experience: {
+        level: values.training_level as StoredTrainingProfile['training_experience']['level'],
+        frequency_last_3_months: values.frequency_last_3_months as StoredTrainingProfile['training_experience']['frequency_last_3_months'],
+      },
+      preferences: {
+        training_location: values.training_location as StoredTrainingProfile['preferences']['training_location'],
+        location_details: values.location_details as StoredTrainingProfile['preferences']['location_details'],
+        session_duration: values.session_duration as StoredTrainingProfile['preferences']['session_duration'],
+        equipment: values.equipment as StoredTrainingProfile['preferences']['equipment'],
+      },
+      health: values.health as StoredTrainingProfile['health'],
+      training_types: values.training_types as StoredTrainingProfile['training_types'],
+    };
+  }
+
+  async function current(userId: number, exec: Db | Trx = db) {
+    const record = await training.find(userId, exec);
+    return { profile: record?.profile ?? (await defaults()), updatedAt: record?.updatedAt };
+  }
+
+  return {
+    /** The stored questionnaire, or the defaults with `last_updated: null` before the first one. */
+    async get(userId: number) {
+      const { profile, updatedAt } = await current(userId);
+      return { profile, metadata: metadataOf(updatedAt) };
+    },
+
+    /** Stores the whole questionnaire as sent (equipment defaults to none). */
+    async replace(userId: number, input: TrainingProfileInput) {
+      const profile: StoredTrainingProfile = { ...input, preferences: { ...input.preferences, equipment: input.preferences.equipment ?? [] } };
+      const now = clock();
+      await transaction(db, async (trx) => {
+        // The user's row lock orders this write with summary updates from POST /user-data.
+        if (!(await users.lockById(trx, userId))) throw Errors.accountNotFound();
+        await training.save(trx, userId, profile, now);
+      });
+      return { profile, metadata: metadataOf(now) };
+    },
+
+    /** Reads the summary view inside a transaction that already holds the user's lock. */
+    summary: async (userId: number, exec: Db | Trx = db) => summaryOf((await current(userId, exec)).profile),
+
+    lastUpdated: async (userId: number, exec: Db | Trx = db) => (await training.find(userId, exec))?.updatedAt,
+
+    /** Writes summary fields into the questionnaire; returns whether anything changed. The caller holds the user's lock. */
+    async updateSummary(trx: Trx, userId: number, patch: SummaryPatch, now: number): Promise<boolean> {
+      const { profile } = await current(userId, trx);
+      const next = withSummary(profile, patch);
+      if (isDeepStrictEqual(next, profile)) return false;
+      await training.save(trx, userId, next, now);
+      return true;
+    },
+  };
+}
