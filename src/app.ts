@@ -1,3 +1,4 @@
+import cors from '@koa/cors';
 import Koa from 'koa';
 import { createAuthHandlers } from './auth/auth.handlers.js';
 import { createAuthService } from './auth/auth.service.js';
@@ -7,11 +8,14 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/db.js';
 import { errorMiddleware } from './http/errors.js';
+import { observeRequests } from './http/observe.js';
 import { createLimiter } from './http/rate-limit.js';
 import { buildRouter } from './http/routes.js';
 import { loadApi, type Api } from './http/spec.js';
 import type { HandlerMap } from './http/types.js';
 import { createLogger, type Logger } from './log.js';
+import { createMetrics } from './ops/metrics.js';
+import { createOpsHandlers } from './ops/ops.handlers.js';
 import { createProfileHandlers } from './profile/profile.handlers.js';
 import { createProfileService } from './profile/profile.service.js';
 import { createWorkoutsRepository } from './profile/workouts.repository.js';
@@ -37,6 +41,8 @@ export interface App {
   koa: Koa;
   /** Deletes expired sessions; the server runs it periodically. */
   purgeExpiredSessions: () => Promise<number>;
+  /** From now on readiness answers 503, so a load balancer stops sending traffic. */
+  beginShutdown: () => void;
 }
 
 /** Builds the service on the given database: every route of openapi.yaml, wired to its handler. */
@@ -59,12 +65,16 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const training = createTrainingService({ db, training: createTrainingRepository(db), users, survey, clock });
   const profile = createProfileService({ db, users, workouts: createWorkoutsRepository(db), training, survey, clock });
 
+  const metrics = createMetrics(db, auth.countActiveSessions);
+  let shuttingDown = false;
+
   const handlers = {
     ...createUsersHandlers(createUsersService({ db, users, clock })),
     ...createAuthHandlers(auth, clock),
     ...createSurveyHandlers(survey),
     ...createProfileHandlers(profile),
     ...createTrainingHandlers(training),
+    ...createOpsHandlers({ db, metrics, isShuttingDown: () => shuttingDown }),
   } satisfies HandlerMap;
 
   const authLimiter =
@@ -76,8 +86,20 @@ export async function createApp(deps: AppDeps): Promise<App> {
   // With TRUST_PROXY=N, ctx.ip is the address N hops from the right of X-Forwarded-For, never
   // the left-most (client-chosen) one.
   const koa = new Koa({ proxy: config.trustProxy > 0, maxIpsCount: config.trustProxy });
+  koa.use(observeRequests(logger, metrics));
+  // CORS is off unless CORS_ORIGINS lists the browser origins allowed to call the API.
+  if (config.corsOrigins.length > 0) {
+    const allowed = new Set(config.corsOrigins);
+    koa.use(cors({ origin: (ctx) => (allowed.has(ctx.get('origin')) ? ctx.get('origin') : ''), exposeHeaders: ['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'ETag', 'X-Request-Id'] }));
+  }
   koa.use(errorMiddleware(logger));
   koa.use(router.routes());
   koa.use(router.allowedMethods());
-  return { koa, purgeExpiredSessions: auth.purgeExpiredSessions };
+  return {
+    koa,
+    purgeExpiredSessions: auth.purgeExpiredSessions,
+    beginShutdown: () => {
+      shuttingDown = true;
+    },
+  };
 }

@@ -24,6 +24,8 @@ export interface Config {
   surveyDataFile: string;
   /** How long a request may wait for a pooled database connection before it answers 503. */
   dbAcquireTimeoutMs: number;
+  /** Browser origins allowed by CORS; empty means CORS is off. */
+  corsOrigins: string[];
 }
 
 export class ConfigError extends Error {}
@@ -59,6 +61,14 @@ function databaseUrl(env: Env): string {
     throw new ConfigError('DATABASE_URL must be sqlite:<file> or mysql://user:pass@host:port/db');
   }
   return url;
+}
+
+function origins(env: Env): string[] {
+  const list = (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter((o) => o !== '');
+  for (const origin of list) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new ConfigError(`CORS_ORIGINS entries must look like https://app.example.com, got "${origin}"`);
+  }
+  return list;
 }
 
 function trustProxy(env: Env): number {
@@ -111,6 +121,7 @@ export function loadConfig(env: Env): { config: Config; warnings: string[] } {
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
     surveyDataFile: env.SURVEY_DATA_FILE || 'data/survey_data.json',
     dbAcquireTimeoutMs: integer(env, 'DB_ACQUIRE_TIMEOUT_MS', 3000, 100, 60_000),
+    corsOrigins: origins(env),
   };
   return { config, warnings: warning ? [warning] : [] };
 }

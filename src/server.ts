@@ -39,14 +39,28 @@ const purge = setInterval(() => {
 }, PURGE_INTERVAL_MS);
 purge.unref();
 
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
+/**
+ * Graceful stop: readiness turns 503, the listener closes, in-flight requests finish, idle
+ * keep-alive sockets are closed as they go idle, then the database pool is destroyed.
+ */
 function shutdown(signal: string): void {
   logger.info({ signal }, 'shutting down');
+  app.beginShutdown();
   clearInterval(purge);
   server.close(() => {
-    db.destroy().finally(() => process.exit(0));
+    clearInterval(idleSweep);
+    db.destroy()
+      .then(() => logger.info('stopped'))
+      .finally(() => process.exit(0));
   });
+  const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
   server.closeIdleConnections();
-  setTimeout(() => process.exit(1), 10_000).unref();
+  setTimeout(() => {
+    logger.error('shutdown deadline passed; exiting');
+    process.exit(1);
+  }, SHUTDOWN_DEADLINE_MS).unref();
 }
-process.on('SIGTERM', () => shutdown('SIGTERM'));
-process.on('SIGINT', () => shutdown('SIGINT'));
+process.once('SIGTERM', () => shutdown('SIGTERM'));
+process.once('SIGINT', () => shutdown('SIGINT'));

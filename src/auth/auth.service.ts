@@ -149,6 +149,8 @@ export function createAuthService(deps: AuthDeps) {
       });
     },
 
+    countActiveSessions: () => sessions.countAllActive(clock()),
+
     /** Deletes every expired session (run periodically; logins also purge their own user's). */
     purgeExpiredSessions: () => sessions.purgeExpired(clock()),
   };

@@ -70,6 +70,12 @@ export function createSessionsRepository(db: Db) {
       return Number(row[0]?.n ?? 0);
     },
 
+    /** Active sessions of all users (the metrics gauge). */
+    async countAllActive(now: number): Promise<number> {
+      const row = await active(db, now).count<{ n: number | string }[]>({ n: '*' });
+      return Number(row[0]?.n ?? 0);
+    },
+
     /** Revokes one of the user's active sessions; false when it is not theirs or not active. */
     async revoke(id: string, userId: number, now: number, exec: Executor = db): Promise<boolean> {
       const updated = await active(exec, now).andWhere({ id, user_id: userId }).update({ revoked_at: now });

@@ -22,9 +22,14 @@ export interface RouteDeps {
 // Only JSON is accepted, and only up to BODY_LIMIT; co-body (behind it) rejects `__proto__` keys.
 const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: BODY_LIMIT, encoding: 'utf-8' });
 
-/** `/active-sessions/{session_id}` → `/active-sessions/:session_id` */
-function koaPath(openapiPath: string): string {
-  return openapiPath.replace(/\{([^}]+)\}/g, ':$1');
+/**
+ * Where an operation is served: under /api/v1, or at the server root when its path item has
+ * `servers: [{url: /}]` (the ops endpoints). `{session_id}` becomes Koa's `:session_id`.
+ */
+function mountPath(api: Api, operation: ApiOperation): string {
+  const servers = api.document.paths?.[operation.path]?.servers;
+  const root = servers?.[0]?.url === '/' ? '' : API_ROOT;
+  return root + operation.path.replace(/\{([^}]+)\}/g, ':$1');
 }
 
 async function readBody(ctx: Context, operation: ApiOperation): Promise<unknown> {
@@ -65,6 +70,9 @@ function send(ctx: Context, reply: { status: number; body?: unknown; headers?: R
   if (reply.body instanceof RawJson) {
     ctx.type = 'application/json';
     ctx.body = reply.body.bytes;
+  } else if (typeof reply.body === 'string') {
+    ctx.type = 'text/plain; version=0.0.4; charset=utf-8';
+    ctx.body = reply.body;
   } else if (reply.body !== undefined) ctx.body = reply.body;
 }
 
@@ -75,7 +83,7 @@ function send(ctx: Context, reply: { status: number; body?: unknown; headers?: R
  * against the whole spec.
  */
 export function buildRouter(deps: RouteDeps): Router {
-  const router = new Router({ prefix: API_ROOT });
+  const router = new Router();
   for (const operation of deps.api.getOperations()) {
     const operationId = operation.operationId as OperationId;
     const handler = deps.handlers[operationId] as (input: HandlerInput<OperationId>) => Promise<Reply<OperationId>>;
@@ -83,8 +91,9 @@ export function buildRouter(deps: RouteDeps): Router {
     const limiterName = (operation as { 'x-rate-limit'?: string })['x-rate-limit'];
     const limiter = limiterName === undefined ? undefined : deps.rateLimiters[limiterName];
 
-    router.register(koaPath(operation.path), [operation.method.toUpperCase()], async (ctx: Context) => {
+    router.register(mountPath(deps.api, operation), [operation.method.toUpperCase()], async (ctx: Context) => {
       ctx.state.operationId = operationId;
+      ctx.state.route = operation.path;
       if (limiter) await consumeOrReject(ctx, limiter, ctx.ip);
       const caller: AuthContext | undefined = await authenticateRequest(ctx, authMode, deps.authenticate);
       if (caller) ctx.state.userId = caller.userId;

@@ -4,6 +4,8 @@ import type { operations } from '../../generated/api.js';
 export type OperationId = keyof operations;
 
 type JsonContent<T> = T extends { content: { 'application/json': infer B } } ? B : undefined;
+/** The body of a response, whatever its media type (JSON, or text for /metrics). */
+type Content<T> = T extends { content: infer C } ? C[keyof C] : undefined;
 type Defined<T> = Exclude<T, undefined>;
 
 export type RequestBody<K extends OperationId> = JsonContent<Defined<operations[K]['requestBody']>>;
@@ -26,7 +28,7 @@ export class RawJson<T> {
 export type Reply<K extends OperationId> = {
   [S in NonErrorStatus<K>]: {
     status: S;
-    body: JsonContent<Responses<K>[S]> | RawJson<JsonContent<Responses<K>[S]>>;
+    body: Content<Responses<K>[S]> | RawJson<Content<Responses<K>[S]>>;
     headers?: Record<string, string>;
   };
 }[NonErrorStatus<K>];

@@ -17,11 +17,20 @@ function code(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null ? (err as { code?: string }).code : undefined;
 }
 
+/** The four sections the spec requires; JSON without them is not survey data. */
+function isSurveyData(value: unknown): value is SurveyData {
+  const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(value)) return false;
+  const data = value as Record<string, unknown>;
+  return Array.isArray(data.countries) && isObject(data.validation_rules) && isObject(data.default_values) && isObject(data.valid_values);
+}
+
 export type SurveyService = ReturnType<typeof createSurveyService>;
 
 /**
  * Serves data/survey_data.json, re-read only when its modification time or size changes.
- * Missing file: 404; not JSON: 500 `Invalid JSON format...`; anything else: 500 `Failed to load...`.
+ * Missing file: 404; not JSON: 500 `Invalid JSON format...`; anything else (including JSON that
+ * is not survey data): 500 `Failed to load...`.
  */
 export function createSurveyService(file: string) {
   let cached: { version: string; snapshot: SurveySnapshot } | undefined;
@@ -42,12 +51,13 @@ export function createSurveyService(file: string) {
     } catch (err) {
       throw code(err) === 'ENOENT' ? Errors.surveyFileNotFound() : Errors.surveyLoadFailed();
     }
-    let data: SurveyData;
+    let data: unknown;
     try {
-      data = JSON.parse(text) as SurveyData;
+      data = JSON.parse(text);
     } catch {
       throw Errors.surveyInvalidJson();
     }
+    if (!isSurveyData(data)) throw Errors.surveyLoadFailed();
     const bytes = Buffer.from(JSON.stringify(data));
     const etag = `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`;
     const snapshot = { data, json: new RawJson<SurveyData>(bytes), etag };

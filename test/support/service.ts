@@ -41,6 +41,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     logLevel: 'silent',
     surveyDataFile: 'data/survey_data.json',
     dbAcquireTimeoutMs: 3000,
+    corsOrigins: [],
     ...overrides,
   };
 }
@@ -67,7 +68,9 @@ export interface CallResult {
  */
 export function checkAgainstSpec(api: Api, method: string, path: string, result: CallResult): void {
   const pathOnly = path.split('?')[0] as string;
-  const operation = api.router.matchOperation({ method, path: `/api/v1${pathOnly}`, headers: {} });
+  const operation = isRootPath(api, pathOnly)
+    ? api.getOperations().find((o) => o.path === pathOnly && o.method === method.toLowerCase())
+    : api.router.matchOperation({ method, path: `/api/v1${pathOnly}`, headers: {} });
   if (result.body?.text === 'Internal server error') throw new Error(`${method} ${path}: unexpected 500`);
   if (!operation) {
     if (![404, 405].includes(result.status)) throw new Error(`${method} ${path}: no operation, yet status ${result.status}`);
@@ -84,6 +87,11 @@ export function checkAgainstSpec(api: Api, method: string, path: string, result:
   if (validation.errors) {
     throw new Error(`${method} ${path} ${result.status} does not match the spec: ${JSON.stringify(validation.errors)}\n${JSON.stringify(result.body)}`);
   }
+}
+
+/** The ops paths (/healthz, /readyz, /metrics) live at the server root, not under /api/v1. */
+export function isRootPath(api: Api, path: string): boolean {
+  return api.document.paths?.[path]?.servers?.[0]?.url === '/';
 }
 
 export interface Service {
@@ -112,9 +120,11 @@ async function listen(db: Db, database: TestDatabase, config: Config, clock: (()
       headers['content-type'] ??= 'application/json';
     }
     if (options.token) headers.authorization = `Bearer ${options.token}`;
-    const res = await fetch(`${url}/api/v1${path}`, { method, headers, body });
+    const prefix = isRootPath(api, path.split('?')[0] as string) ? '' : '/api/v1';
+    const res = await fetch(`${url}${prefix}${path}`, { method, headers, body });
     const text = await res.text();
-    const result: CallResult = { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+    const json = res.headers.get('content-type')?.startsWith('application/json');
+    const result: CallResult = { status: res.status, body: text && json ? JSON.parse(text) : text || undefined, headers: res.headers };
     checkAgainstSpec(api, method, path, result);
     return result;
   }

@@ -1,0 +1,38 @@
+import type { Context, Next } from 'koa';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../ops/metrics.js';
+
+/**
+ * The outermost middleware: one log line and one metrics sample per request (method, route
+ * template, status, duration, request id, user id), and the headers every answer carries.
+ * Bodies are never logged, so passwords, tokens and health answers cannot reach the log.
+ */
+export function observeRequests(logger: Logger, metrics: Metrics) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const started = process.hrtime.bigint();
+    try {
+      await next();
+    } finally {
+      ctx.set('X-Content-Type-Options', 'nosniff');
+      // Answers carry personal data or credentials; only public reference data may be cached
+      // (and then revalidated through its ETag).
+      if (!ctx.response.get('Cache-Control')) ctx.set('Cache-Control', 'no-store');
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const operation = (ctx.state.operationId as string | undefined) ?? 'unmatched';
+      const errorText = ctx.status >= 400 ? (ctx.body as { text?: string } | undefined)?.text : undefined;
+      metrics.observe(operation, ctx.status, seconds, errorText);
+      logger.info(
+        {
+          requestId: ctx.state.requestId,
+          method: ctx.method,
+          route: ctx.state.route ?? 'unmatched',
+          operation,
+          status: ctx.status,
+          durationMs: Math.round(seconds * 1e5) / 100,
+          userId: ctx.state.userId,
+        },
+        'request',
+      );
+    }
+  };
+}

@@ -1,0 +1,70 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Db } from '../db/db.js';
+
+interface PoolStats {
+  numUsed(): number;
+  numFree(): number;
+  numPendingAcquires(): number;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * The service's Prometheus metrics, in a registry of its own (several apps can live in one
+ * process, as in the tests). Gauges that need the database are read at scrape time.
+ */
+export function createMetrics(db: Db, countActiveSessions: () => Promise<number>) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'Requests answered, by operation and status.',
+    labelNames: ['operation', 'status'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time to answer, by operation and status.',
+    labelNames: ['operation', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const logins = new Counter({
+    name: 'logins_total',
+    help: 'Login attempts by outcome.',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'active_sessions',
+    help: 'Sessions neither revoked nor expired.',
+    registers: [registry],
+    async collect() {
+      this.set(await countActiveSessions());
+    },
+  });
+  new Gauge({
+    name: 'db_pool_connections',
+    help: 'Database pool connections by state (used, free, pending acquires).',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      const pool = (db.client as { pool?: PoolStats }).pool;
+      if (!pool) return;
+      this.set({ state: 'used' }, pool.numUsed());
+      this.set({ state: 'free' }, pool.numFree());
+      this.set({ state: 'pending' }, pool.numPendingAcquires());
+    },
+  });
+
+  return {
+    /** Records one answered request; for logins also its outcome (`success` or the error text). */
+    observe(operation: string, status: number, seconds: number, errorText?: string): void {
+      const labels = { operation, status: String(status) };
+      requests.inc(labels);
+      duration.observe(labels, seconds);
+      if (operation === 'login') logins.inc({ outcome: status === 200 ? 'success' : (errorText ?? String(status)).toLowerCase().replace(/\W+/g, '_') });
+    },
+    render: () => registry.metrics(),
+  };
+}

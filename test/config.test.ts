@@ -1,0 +1,130 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long';
+
+/** loadConfig with a valid JWT secret, so no secret file is written. */
+function load(env: Record<string, string | undefined> = {}) {
+  return loadConfig({ JWT_SECRET: SECRET, ...env });
+}
+
+/** The ConfigError loadConfig throws for this environment. */
+function configError(env: Record<string, string | undefined>): ConfigError {
+  try {
+    loadConfig({ JWT_SECRET: SECRET, ...env });
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig', () => {
+  it('when nothing is set but the secret, then the documented defaults apply', () => {
+    const { config, warnings } = load();
+    expect(config).toMatchObject({
+      port: 3000,
+      accessTokenTtl: 1800,
+      maxSessionsPerUser: 10,
+      authRateLimit: 5,
+      databaseUrl: 'sqlite:var/app.db',
+      rateLimitStore: 'memory',
+      trustProxy: 0,
+      logLevel: 'info',
+      surveyDataFile: 'data/survey_data.json',
+      jwtSecret: SECRET,
+    });
+    expect(warnings).toEqual([]);
+  });
+
+  it('when values are given, then they are parsed', () => {
+    const { config } = load({
+      PORT: '8080',
+      DATABASE_URL: 'mysql://app:pw@db:3306/fitness',
+      ACCESS_TOKEN_TTL: '600',
+      MAX_SESSIONS_PER_USER: '3',
+      AUTH_RATE_LIMIT: '0',
+      RATE_LIMIT_STORE: 'database',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      databaseUrl: 'mysql://app:pw@db:3306/fitness',
+      accessTokenTtl: 600,
+      maxSessionsPerUser: 3,
+      authRateLimit: 0,
+      rateLimitStore: 'database',
+      logLevel: 'debug',
+    });
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['PORT', '80.5'],
+    ['ACCESS_TOKEN_TTL', '0'],
+    ['MAX_SESSIONS_PER_USER', 'ten'],
+    ['AUTH_RATE_LIMIT', '-5'],
+    ['DATABASE_URL', 'postgres://x'],
+    ['LOG_LEVEL', 'loud'],
+    ['RATE_LIMIT_STORE', 'redis'],
+    ['TRUST_PROXY', 'maybe'],
+  ])('when %s=%s, then a ConfigError names the variable', (name, value) => {
+    expect(configError({ [name]: value }).message).toContain(name);
+  });
+
+  it('when JWT_SECRET is shorter than 32 bytes, then a ConfigError names it', () => {
+    expect(configError({ JWT_SECRET: 'x'.repeat(31) }).message).toContain('JWT_SECRET');
+    expect(load({ JWT_SECRET: 'x'.repeat(32) }).config.jwtSecret).toBe('x'.repeat(32));
+  });
+
+  it('when NODE_ENV=production and JWT_SECRET is missing, then a ConfigError names it', () => {
+    expect(configError({ NODE_ENV: 'production', JWT_SECRET: undefined }).message).toContain('JWT_SECRET');
+    expect(configError({ NODE_ENV: 'production', JWT_SECRET: '' }).message).toContain('JWT_SECRET');
+  });
+
+  it('when JWT_SECRET is missing outside production, then a generated secret of at least 32 bytes is used', () => {
+    // Writes or reads var/jwt-secret (git-ignored) relative to the working directory.
+    const kept = existsSync('var/jwt-secret');
+    const { config, warnings } = loadConfig({});
+    expect(Buffer.byteLength(config.jwtSecret)).toBeGreaterThanOrEqual(32);
+    if (!kept) {
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain('JWT_SECRET');
+    }
+    // The generated secret is kept, so tokens survive a restart.
+    const again = loadConfig({});
+    expect(again.config.jwtSecret).toBe(config.jwtSecret);
+    expect(again.warnings).toEqual([]);
+  });
+
+  it.each([
+    ['2', 2],
+    ['0', 0],
+    ['false', 0],
+    ['off', 0],
+    ['true', 1],
+    ['', 0],
+  ])('when TRUST_PROXY=%j, then it trusts %i hops', (value, hops) => {
+    expect(load({ TRUST_PROXY: value }).config.trustProxy).toBe(hops);
+  });
+});
+
+describe('server start-up', () => {
+  it('when PORT is invalid, then the server exits with code 1 and says which variable is wrong', () => {
+    // node --import tsx is one process (npx tsx would be three), so the timeout really stops it.
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      env: { ...process.env, PORT: 'abc', JWT_SECRET: SECRET, DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'silent' },
+      encoding: 'utf8',
+      timeout: 30_000,
+      killSignal: 'SIGKILL',
+    });
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('PORT');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  }, 40_000);
+});
