@@ -428,7 +428,10 @@ export interface components {
     schemas: {
         /** @description The error envelope of every non-2xx answer. */
         Error: {
-            /** @description The HTTP status. */
+            /**
+             * Format: int32
+             * @description The HTTP status.
+             */
             code: number;
             text: string;
             errors?: components["schemas"]["FieldError"][];
@@ -439,6 +442,7 @@ export interface components {
             message: string;
         };
         CodeText: {
+            /** Format: int32 */
             code: number;
             text: string;
         };
@@ -497,13 +501,20 @@ export interface components {
             full_name: string | null;
         };
         UserDetailsResponse: {
-            /** @enum {integer} */
+            /**
+             * Format: int32
+             * @enum {integer}
+             */
             code: 200;
             details: components["schemas"]["UserDetails"];
         };
         UserDetails: {
+            /** Format: int32 */
             id: number;
-            /** @description Registration time, Unix seconds. */
+            /**
+             * Format: int64
+             * @description Registration time, Unix seconds.
+             */
             registered_on: number;
             username: components["schemas"]["Username"];
             email?: components["schemas"]["Email"];
@@ -519,13 +530,19 @@ export interface components {
             revoke_others?: boolean;
         };
         LoginResponse: {
-            /** @enum {integer} */
+            /**
+             * Format: int32
+             * @enum {integer}
+             */
             code: 200;
             token: string;
             access_token: string;
             /** @enum {string} */
             token_type: "bearer";
-            /** @description Seconds until the token expires. */
+            /**
+             * Format: int32
+             * @description Seconds until the token expires.
+             */
             expires_in: number;
             user_info: {
                 is_admin: boolean;
@@ -535,13 +552,17 @@ export interface components {
             message: string;
             details: {
                 session_terminated: boolean;
-                /** @description Other active sessions of the user; -1 when the plan has no limit. */
+                /**
+                 * Format: int32
+                 * @description Other active sessions of the user; -1 when the plan has no limit.
+                 */
                 remaining_sessions: number;
             };
         };
         VerifyTokenResponse: {
             /** @enum {string} */
             token_status: "valid";
+            /** Format: int32 */
             expires_in: number;
             user_info: {
                 username: components["schemas"]["Username"];
@@ -620,7 +641,10 @@ export interface components {
             training_profile: components["schemas"]["TrainingSummary"];
             account_settings: components["schemas"]["Settings"];
             metadata: {
-                /** @description Seconds a client may cache this answer. */
+                /**
+                 * Format: int32
+                 * @description Seconds a client may cache this answer.
+                 */
                 cache_expiry: number;
                 /** @description Version of the data format. */
                 data_version: string;
@@ -631,7 +655,9 @@ export interface components {
             training_profile: {
                 /** @description Counted from logged workouts; 0 until workouts can be logged. */
                 achievements: {
+                    /** Format: int32 */
                     workouts_completed: number;
+                    /** Format: int32 */
                     streak_days: number;
                 };
             } & components["schemas"]["TrainingSummary"];
@@ -707,10 +733,14 @@ export interface components {
         /** @enum {string} */
         Equipment: "dumbbells" | "barbell" | "kettlebells" | "resistance_bands" | "yoga_mat" | "pull_up_bar" | "bench" | "jump_rope" | "treadmill" | "stationary_bike" | "rowing_machine";
         EquipmentList: components["schemas"]["Equipment"][];
-        /** @description Interest from 1 (none) to 5 (high). */
+        /**
+         * Format: int32
+         * @description Interest from 1 (none) to 5 (high).
+         */
         Rating: number;
         BasicInformation: {
             gender: components["schemas"]["Gender"];
+            /** Format: int32 */
             age: number;
             height_cm: number;
             weight_kg: number;
@@ -719,6 +749,7 @@ export interface components {
         BasicInformationView: {
             /** @enum {string|null} */
             gender: "male" | "female" | "other" | "prefer_not_to_say" | null;
+            /** Format: int32 */
             age: number | null;
             height_cm: number | null;
             weight_kg: number | null;
@@ -911,10 +942,66 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description `Username already taken`, `Email already taken`, or an invalid body. */
+        LimitedDuplicateOrInvalid: {
+            headers: {
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 400,
+                 *       "text": "Username already taken"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The body is larger than 16 KiB. */
+        LimitedPayloadTooLarge: {
+            headers: {
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 413,
+                 *       "text": "Payload too large"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The body is not `application/json`. */
+        LimitedUnsupportedMediaType: {
+            headers: {
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 415,
+                 *       "text": "Content-Type must be application/json"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description Too many requests from this client; wait `Retry-After` seconds. */
         TooManyRequests: {
             headers: {
                 "Retry-After": components["headers"]["Retry-After"];
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                 [name: string]: unknown;
             };
             content: {
@@ -1021,9 +1108,9 @@ export interface operations {
                     "application/json": components["schemas"]["RegisterResponse"];
                 };
             };
-            400: components["responses"]["DuplicateOrInvalid"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
+            400: components["responses"]["LimitedDuplicateOrInvalid"];
+            413: components["responses"]["LimitedPayloadTooLarge"];
+            415: components["responses"]["LimitedUnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -1069,9 +1156,9 @@ export interface operations {
                     "application/json": components["schemas"]["CodeText"];
                 };
             };
-            400: components["responses"]["DuplicateOrInvalid"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
+            400: components["responses"]["LimitedDuplicateOrInvalid"];
+            413: components["responses"]["LimitedPayloadTooLarge"];
+            415: components["responses"]["LimitedUnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -1188,6 +1275,9 @@ export interface operations {
             /** @description `User not found`, `Invalid password`, `Too many tokens`, or an invalid body. */
             400: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1200,8 +1290,8 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
+            413: components["responses"]["LimitedPayloadTooLarge"];
+            415: components["responses"]["LimitedUnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -2039,6 +2129,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            500: components["responses"]["InternalError"];
         };
     };
     getReadiness: {
@@ -2065,6 +2156,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };

@@ -202,6 +202,17 @@ describe('the operations of openapi.yaml', () => {
     expect(ops.map(([name]) => name).sort()).toEqual(['GET /healthz', 'GET /metrics', 'GET /readyz']);
   });
 
+  it('then every operation that requires a token documents 401, and every operation 400', () => {
+    const globalSecurity = (spec as { security?: Record<string, unknown>[] }).security ?? [];
+    for (const [name, op] of operations()) {
+      const security = (op as { security?: Record<string, unknown>[] }).security ?? globalSecurity;
+      const needsToken = security.some((r) => 'bearerAuth' in r);
+      const responses = (op as { responses: Record<string, unknown> }).responses;
+      if (needsToken) expect(Object.keys(responses), name).toContain('401');
+      expect(Object.keys(responses), name).toContain('400');
+    }
+  });
+
   it('then every operation has a unique camelCase operationId', () => {
     const ids = operations().map(([, op]) => op.operationId);
     for (const [name, op] of operations()) expect(op.operationId, name).toMatch(/^[a-z][a-zA-Z0-9]*$/);

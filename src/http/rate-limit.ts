@@ -31,18 +31,22 @@ function limitReached(err: unknown): err is RateLimiterRes {
   return err instanceof RateLimiterRes;
 }
 
+function setHeaders(ctx: Context, limiter: RateLimiterAbstract, res: RateLimiterRes): void {
+  ctx.set('RateLimit-Limit', String(limiter.points));
+  ctx.set('RateLimit-Remaining', String(Math.max(0, res.remainingPoints)));
+  ctx.set('RateLimit-Reset', String(Math.ceil(res.msBeforeNext / 1000)));
+}
+
 /**
- * Spends one point of `key`; sets the RateLimit-* headers, or throws 429 with Retry-After once the
- * client has no points left.
+ * Spends one point of `key` and sets the RateLimit-* headers (kept on whatever the request
+ * answers, errors included); throws 429 with Retry-After once the client has no points left.
  */
 export async function consumeOrReject(ctx: Context, limiter: RateLimiterAbstract, key: string): Promise<void> {
   try {
-    const res = await limiter.consume(key);
-    ctx.set('RateLimit-Limit', String(limiter.points));
-    ctx.set('RateLimit-Remaining', String(res.remainingPoints));
-    ctx.set('RateLimit-Reset', String(Math.ceil(res.msBeforeNext / 1000)));
+    setHeaders(ctx, limiter, await limiter.consume(key));
   } catch (err) {
-    if (limitReached(err)) throw Errors.tooManyRequests(Math.max(1, Math.ceil(err.msBeforeNext / 1000)));
-    throw err;
+    if (!limitReached(err)) throw err;
+    setHeaders(ctx, limiter, err);
+    throw Errors.tooManyRequests(Math.max(1, Math.ceil(err.msBeforeNext / 1000)));
   }
 }
