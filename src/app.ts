@@ -7,6 +7,7 @@ import { createTokenService } from './auth/tokens.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/db.js';
+import { createDocsRouter } from './http/docs.js';
 import { errorMiddleware } from './http/errors.js';
 import { observeRequests } from './http/observe.js';
 import { createLimiter } from './http/rate-limit.js';
@@ -87,12 +88,19 @@ export async function createApp(deps: AppDeps): Promise<App> {
   // the left-most (client-chosen) one.
   const koa = new Koa({ proxy: config.trustProxy > 0, maxIpsCount: config.trustProxy });
   koa.use(observeRequests(logger, metrics));
+  koa.use(async (ctx, next) => {
+    // While shutting down, no connection is kept alive: a client must not send its next
+    // request on a socket the server is about to close.
+    if (shuttingDown) ctx.set('Connection', 'close');
+    await next();
+  });
   // CORS is off unless CORS_ORIGINS lists the browser origins allowed to call the API.
   if (config.corsOrigins.length > 0) {
     const allowed = new Set(config.corsOrigins);
     koa.use(cors({ origin: (ctx) => (allowed.has(ctx.get('origin')) ? ctx.get('origin') : ''), exposeHeaders: ['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'ETag', 'X-Request-Id'] }));
   }
   koa.use(errorMiddleware(logger));
+  koa.use(createDocsRouter().routes());
   koa.use(router.routes());
   koa.use(router.allowedMethods());
   return {

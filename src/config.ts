@@ -26,6 +26,11 @@ export interface Config {
   dbAcquireTimeoutMs: number;
   /** Browser origins allowed by CORS; empty means CORS is off. */
   corsOrigins: string[];
+  /**
+   * After SIGTERM, how long the listener keeps accepting (readiness already 503) before it
+   * closes: connections a load balancer sent meanwhile are served instead of reset.
+   */
+  shutdownDrainMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -122,6 +127,7 @@ export function loadConfig(env: Env): { config: Config; warnings: string[] } {
     surveyDataFile: env.SURVEY_DATA_FILE || 'data/survey_data.json',
     dbAcquireTimeoutMs: integer(env, 'DB_ACQUIRE_TIMEOUT_MS', 3000, 100, 60_000),
     corsOrigins: origins(env),
+    shutdownDrainMs: integer(env, 'SHUTDOWN_DRAIN_MS', 1000, 0, 8000),
   };
   return { config, warnings: warning ? [warning] : [] };
 }

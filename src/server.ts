@@ -23,7 +23,10 @@ const { config, warnings } = readConfig();
 const logger = createLogger(config.logLevel);
 for (const warning of warnings) logger.warn(warning);
 
-const db = createDb(config.databaseUrl, { acquireTimeoutMs: config.dbAcquireTimeoutMs });
+const db = createDb(config.databaseUrl, {
+  acquireTimeoutMs: config.dbAcquireTimeoutMs,
+  logger: { warn: (msg) => logger.warn(msg), error: (msg) => logger.error(msg) },
+});
 await migrateLatest(db);
 const app = await createApp({ db, config, logger });
 
@@ -42,25 +45,27 @@ purge.unref();
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
 /**
- * Graceful stop: readiness turns 503, the listener closes, in-flight requests finish, idle
- * keep-alive sockets are closed as they go idle, then the database pool is destroyed.
+ * Graceful stop: readiness turns 503 and answers say `Connection: close`; after the drain
+ * period the listener closes, in-flight requests finish, idle keep-alive sockets are closed as
+ * they go idle, then the database pool is destroyed. Exit 0, or 1 past the deadline.
  */
 function shutdown(signal: string): void {
-  logger.info({ signal }, 'shutting down');
+  logger.info({ signal, drainMs: config.shutdownDrainMs }, 'shutting down');
   app.beginShutdown();
   clearInterval(purge);
-  server.close(() => {
-    clearInterval(idleSweep);
-    db.destroy()
-      .then(() => logger.info('stopped'))
-      .finally(() => process.exit(0));
-  });
-  const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
-  server.closeIdleConnections();
   setTimeout(() => {
     logger.error('shutdown deadline passed; exiting');
     process.exit(1);
   }, SHUTDOWN_DEADLINE_MS).unref();
+  setTimeout(() => {
+    const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
+    server.close(() => {
+      clearInterval(idleSweep);
+      db.destroy()
+        .then(() => logger.info('stopped'))
+        .finally(() => process.exit(0));
+    });
+  }, config.shutdownDrainMs);
 }
 process.once('SIGTERM', () => shutdown('SIGTERM'));
 process.once('SIGINT', () => shutdown('SIGINT'));

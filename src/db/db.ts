@@ -13,6 +13,14 @@ export interface DbOptions {
   /** Upper bound on MySQL row-lock waits, in seconds. */
   lockWaitTimeoutSeconds?: number;
   poolMax?: number;
+  /** Where Knex's own warnings go (pool acquire timeouts and the like); dropped when absent. */
+  logger?: { warn: (msg: string) => void; error: (msg: string) => void };
+}
+
+function knexLog(options: DbOptions): Knex.Config['log'] {
+  const warn = (msg: unknown) => options.logger?.warn(String(msg));
+  const error = (msg: unknown) => options.logger?.error(String(msg));
+  return { warn, error, deprecate: warn, debug: () => undefined };
 }
 
 export function isMysql(db: Executor): boolean {
@@ -40,6 +48,7 @@ export function createDb(url: string, options: DbOptions = {}): Db {
     const lockWait = options.lockWaitTimeoutSeconds ?? 5;
     return knex({
       client: 'mysql2',
+      log: knexLog(options),
       connection: mysqlConnection(url),
       acquireConnectionTimeout,
       pool: {
@@ -56,6 +65,7 @@ export function createDb(url: string, options: DbOptions = {}): Db {
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
   return knex({
     client: 'better-sqlite3',
+    log: knexLog(options),
     connection: { filename },
     useNullAsDefault: true,
     acquireConnectionTimeout,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
-import { createDb, type Db } from '../../src/db/db.js';
+import { createDb, type Db, type DbOptions } from '../../src/db/db.js';
 import { migrateLatest } from '../../src/db/migrate.js';
 
 export type DatabaseKind = 'sqlite' | 'mysql';
@@ -26,10 +26,13 @@ async function adminQuery(sql: string): Promise<void> {
 }
 
 /** A new, migrated database of its own: an in-memory SQLite, or a fresh MySQL database dropped afterwards. */
-export async function createTestDatabase(kind: DatabaseKind): Promise<TestDatabase> {
+export async function createTestDatabase(kind: DatabaseKind, overrides: DbOptions = {}): Promise<TestDatabase> {
+  // Test files run in parallel on few cores: a query may wait longer for the single SQLite
+  // connection than in production, and that must not read as an outage (503).
+  const options: DbOptions = { acquireTimeoutMs: 15_000, ...overrides };
   if (kind === 'sqlite') {
     const url = 'sqlite::memory:';
-    const db = createDb(url);
+    const db = createDb(url, options);
     await migrateLatest(db);
     return { db, url, open: () => db, drop: () => db.destroy() };
   }
@@ -40,7 +43,7 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
   const url = base.toString();
   const pools: Db[] = [];
   const open = () => {
-    const db = createDb(url, { poolMax: 20 });
+    const db = createDb(url, { poolMax: 20, ...options });
     pools.push(db);
     return db;
   };

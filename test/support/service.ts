@@ -42,6 +42,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     surveyDataFile: 'data/survey_data.json',
     dbAcquireTimeoutMs: 3000,
     corsOrigins: [],
+    shutdownDrainMs: 0,
     ...overrides,
   };
 }

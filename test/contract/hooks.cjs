@@ -1,0 +1,601 @@
+/**
+ * Dredd hooks for openapi.yaml (CommonJS: Dredd `require`s hookfiles; the package is ESM).
+ *
+ * Dredd turns every documented response into a transaction sent with the *happy* request, so
+ * each non-2xx transaction is rewritten here until the documented error really happens:
+ *   400  an invalid body, a malformed parameter, an unknown query parameter, or a taken name
+ *   401  no token, or a token whose session was revoked (logged out)
+ *   404  an unknown session id
+ *   413  a body over 16 KiB; 415 a text/plain body
+ *   429  a client IP (X-Forwarded-For; the service runs with TRUST_PROXY=1) whose auth rate
+ *        limit a hook has just used up; every other request gets an IP of its own
+ *   304  If-None-Match with the ETag fetched first
+ *   survey 404/500: the survey file (a temp copy made by run-dredd.ts) is hidden or broken for
+ *        the one transaction and restored right after
+ * What cannot be caused from outside is skipped by exact name (SKIPPED below, with the reason).
+ *
+ * The users, tokens and training profile the transactions need are created through the
+ * service's own API in beforeAll, with a random suffix per run. Beyond Dredd's checks (status,
+ * headers present, JSON keys and types as in the example), afterEach checks that an error body's
+ * `code` equals the status and, where EXPECTED_TEXT names one, that the error text is the one
+ * the rewrite was meant to cause.
+ *
+ * Anything that goes wrong in a hook is printed with the prefix `contract-hooks: ERROR` (which
+ * run-dredd.ts treats as a failure) and fails the transaction concerned.
+ */
+const { randomBytes } = require('node:crypto');
+const { readFileSync, writeFileSync, renameSync, existsSync } = require('node:fs');
+const { join } = require('node:path');
+const yaml = require('js-yaml');
+const hooks = require('hooks');
+
+// ---------------------------------------------------------------------------------------------
+// Where the service is
+
+const endpoint = new URL(process.env.CONTRACT_ENDPOINT || hooks.configuration.endpoint || 'http://127.0.0.1:3000/api/v1');
+const ORIGIN = process.env.CONTRACT_ORIGIN || endpoint.origin;
+const API_PREFIX = endpoint.pathname.replace(/\/$/, ''); // "/api/v1"
+const API = ORIGIN + API_PREFIX;
+const AUTH_RATE_LIMIT = Number(process.env.CONTRACT_AUTH_RATE_LIMIT || 5);
+const SURVEY_FILE = process.env.CONTRACT_SURVEY_FILE; // a temp copy, only set by run-dredd.ts
+
+// ---------------------------------------------------------------------------------------------
+// What the spec says about each operation (security, and whether it lives at the server root)
+
+const spec = yaml.load(readFileSync(join(__dirname, '../../openapi.yaml'), 'utf8'));
+
+function operationOf(t) {
+  const pathItem = spec.paths[t.origin.resourceName];
+  if (!pathItem) return undefined;
+  return { pathItem, operation: pathItem[t.request.method.toLowerCase()] };
+}
+
+/** 'required' | 'optional' | 'none', like src/http/auth.ts reads `security`. */
+function authModeOf(t) {
+  const found = operationOf(t);
+  const requirements = (found && found.operation && found.operation.security) || spec.security || [];
+  if (!requirements.some((r) => 'bearerAuth' in r)) return 'none';
+  return requirements.some((r) => Object.keys(r).length === 0) ? 'optional' : 'required';
+}
+
+/** The ops endpoints have a path-level `servers: [{url: /}]`, which Dredd ignores. */
+function atServerRoot(t) {
+  const found = operationOf(t);
+  const servers = found && found.pathItem.servers;
+  return Boolean(servers && servers[0] && servers[0].url === '/');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transactions skipped, by exact name, and why
+
+const WHY_500 = 'a 500 needs an unexpected server fault; nothing a client sends can cause one';
+const WHY_503 = 'a 503 needs the database to be unreachable, which cannot be caused from outside without stopping the database under the running service';
+const WHY_ACCOUNT_GONE =
+  'a 404 here needs the account of a still-valid session to disappear; there is no endpoint that deletes an account, and deleting the user in the database also deletes its sessions (the request would then be 401)';
+
+const SKIPPED = {
+  '/register > Register a new account > 500 > application/json': WHY_500,
+  '/register > Register a new account > 503 > application/json': WHY_503,
+  '/create_user > Create a user (simple user API) > 500 > application/json': WHY_500,
+  '/create_user > Create a user (simple user API) > 503 > application/json': WHY_503,
+  "/get_user_details > Get a user's public details (simple user API) > 500 > application/json": WHY_500,
+  "/get_user_details > Get a user's public details (simple user API) > 503 > application/json": WHY_503,
+  '/login > Log in and get a token > 500 > application/json': WHY_500,
+  '/login > Log in and get a token > 503 > application/json': WHY_503,
+  '/logout > End the current session > 500 > application/json': WHY_500,
+  '/logout > End the current session > 503 > application/json': WHY_503,
+  '/verify-token > Check the current token > 500 > application/json': WHY_500,
+  '/verify-token > Check the current token > 503 > application/json': WHY_503,
+  '/change-password > Change the password > 500 > application/json': WHY_500,
+  '/change-password > Change the password > 503 > application/json': WHY_503,
+  '/check-availability > Check whether a username is free > 500 > application/json': WHY_500,
+  '/check-availability > Check whether a username is free > 503 > application/json': WHY_503,
+  '/check-email-availability > Check whether an email is free > 500 > application/json': WHY_500,
+  '/check-email-availability > Check whether an email is free > 503 > application/json': WHY_503,
+  "/active-sessions > List the caller's active sessions > 500 > application/json": WHY_500,
+  "/active-sessions > List the caller's active sessions > 503 > application/json": WHY_503,
+  "/active-sessions/{session_id} > End one of the caller's sessions > 500 > application/json": WHY_500,
+  "/active-sessions/{session_id} > End one of the caller's sessions > 503 > application/json": WHY_503,
+  "/me > Get the caller's profile > 404 > application/json": WHY_ACCOUNT_GONE,
+  "/me > Get the caller's profile > 500 > application/json": WHY_500,
+  "/me > Get the caller's profile > 503 > application/json": WHY_503,
+  "/user-data > Get the caller's complete data > 404 > application/json": WHY_ACCOUNT_GONE,
+  "/user-data > Get the caller's complete data > 500 > application/json": WHY_500,
+  "/user-data > Get the caller's complete data > 503 > application/json": WHY_503,
+  "/user-data > Update parts of the caller's data > 404 > application/json": WHY_ACCOUNT_GONE,
+  "/user-data > Update parts of the caller's data > 500 > application/json": WHY_500,
+  "/user-data > Update parts of the caller's data > 503 > application/json": WHY_503,
+  "/profile > Update the caller's account details > 404 > application/json": WHY_ACCOUNT_GONE,
+  "/profile > Update the caller's account details > 500 > application/json": WHY_500,
+  "/profile > Update the caller's account details > 503 > application/json": WHY_503,
+  "/training-profile > Get the caller's training questionnaire > 500 > application/json": WHY_500,
+  "/training-profile > Get the caller's training questionnaire > 503 > application/json": WHY_503,
+  "/training-profile > Store the caller's training questionnaire > 500 > application/json": WHY_500,
+  "/training-profile > Store the caller's training questionnaire > 503 > application/json": WHY_503,
+  '/readyz > Readiness check > 503 > application/json':
+    'readiness is 503 only while the database is unreachable or the service is shutting down; neither can be caused while Dredd still needs the service',
+  '/healthz > Liveness check > 500 > application/json': WHY_500,
+  '/readyz > Readiness check > 500 > application/json': WHY_500,
+  '/metrics > Prometheus metrics > 500 > application/json': WHY_500,
+};
+
+/** Error texts the rewrites are meant to cause; checked on the real answer (Dredd compares only keys and types). */
+const EXPECTED_TEXT = {
+  '/register > Register a new account > 400 > application/json': 'Username already taken',
+  '/create_user > Create a user (simple user API) > 400 > application/json': 'Email already taken',
+  "/get_user_details > Get a user's public details (simple user API) > 400 > application/json": 'User not found',
+  '/login > Log in and get a token > 400 > application/json': 'Invalid password',
+  '/change-password > Change the password > 400 > application/json': 'Invalid current password',
+  "/active-sessions/{session_id} > End one of the caller's sessions > 404 > application/json": 'Session not found',
+  "/user-data > Update parts of the caller's data > 400 > application/json": 'Username already taken',
+  "/profile > Update the caller's account details > 400 > application/json": 'Email already registered',
+  '/survey-data > Get survey reference data > 404 > application/json': 'Survey data file not found',
+  '/survey-data > Get survey reference data > 500 > application/json': 'Invalid JSON format in survey data file',
+};
+
+// The field a generic 400 rewrite makes invalid; afterEach checks the error names it. A `before`
+// hook that rewrites the request differently drops the entry (see `before` below).
+const expectedFields = new WeakMap();
+
+// 401 transactions sent with no token at all; every other 401 is sent with a revoked token.
+const MISSING_TOKEN_401 = new Set([
+  "/me > Get the caller's profile > 401 > application/json",
+  "/active-sessions > List the caller's active sessions > 401 > application/json",
+  "/training-profile > Store the caller's training questionnaire > 401 > application/json",
+]);
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+function log(message) {
+  console.log(`contract-hooks: ${message}`);
+}
+function error(message) {
+  console.error(`contract-hooks: ERROR ${message}`);
+}
+
+const run = randomBytes(4).toString('hex');
+const PASSWORD = 'SecurePass123!';
+const NEW_PASSWORD = 'EvenMoreSecure456?';
+// With TRUST_PROXY=1 the service takes the client IP from X-Forwarded-For: every request gets its
+// own, except the 429 transactions, which share one whose auth rate limit is used up first.
+let ipCounter = 0;
+function nextIp() {
+  ipCounter += 1;
+  return `10.${(ipCounter >> 16) & 255}.${(ipCounter >> 8) & 255}.${ipCounter & 255}`;
+}
+const EXHAUSTED_IP = '10.255.255.254';
+
+async function call(method, path, { token, body, ip } = {}) {
+  const headers = { 'x-forwarded-for': ip || nextIp() };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(API + path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await res.text();
+  let json;
+  try {
+    json = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, body: json, text, headers: res.headers };
+}
+
+async function expectCall(status, method, path, options) {
+  const res = await call(method, path, options);
+  if (res.status !== status) {
+    throw new Error(`setup call ${method} ${path} answered ${res.status}, expected ${status}: ${res.text.slice(0, 300)}`);
+  }
+  return res.body;
+}
+
+async function registerUser(prefix) {
+  const user = {
+    username: `${prefix}_${run}`,
+    email: `${prefix}_${run}@example.com`,
+    password: PASSWORD,
+    full_name: `Contract ${prefix}`,
+  };
+  await expectCall(200, 'POST', '/register', { body: user });
+  return user;
+}
+
+async function login(user) {
+  const body = await expectCall(200, 'POST', '/login', { body: { username: user.username, password: user.password } });
+  return body.access_token;
+}
+
+/** Runs an async hook body under Dredd's callback API (a hook with two parameters is async). */
+function asyncHook(fn) {
+  return function hook(data, done) {
+    Promise.resolve()
+      .then(() => fn(data))
+      .then(
+        () => done(),
+        (err) => {
+          const message = err && err.message ? err.message : String(err);
+          const transactions = Array.isArray(data) ? data : [data];
+          error(`${Array.isArray(data) ? 'beforeAll' : data.name}: ${message}`);
+          for (const t of transactions) if (!t.skip) t.fail = message;
+          done();
+        },
+      );
+  };
+}
+
+function statusOf(t) {
+  return Number(t.expected.statusCode);
+}
+
+function setHeader(t, name, value) {
+  for (const key of Object.keys(t.request.headers)) {
+    if (key.toLowerCase() === name.toLowerCase()) delete t.request.headers[key];
+  }
+  if (value !== undefined) t.request.headers[name] = value;
+}
+
+/**
+ * Points the transaction at another path and/or query. Dredd requests `t.fullPath` (built once
+ * from the base URL and `request.uri`) and reports `t.id`; both are updated.
+ */
+function setUri(t, uri) {
+  t.request.uri = uri;
+  t.fullPath = (atServerRoot(t) ? '' : API_PREFIX) + uri;
+  t.id = `${t.request.method} (${t.expected.statusCode}) ${uri}`;
+}
+
+function pathOf(t) {
+  return t.request.uri.split('?')[0];
+}
+
+function withQuery(t, params) {
+  const [path, query = ''] = t.request.uri.split('?');
+  const search = new URLSearchParams(query);
+  for (const [key, value] of Object.entries(params)) search.set(key, value);
+  return `${path}?${search.toString()}`;
+}
+
+function setBody(t, body) {
+  t.request.body = typeof body === 'string' ? body : JSON.stringify(body);
+}
+
+// The request body Dredd built from the spec's example, before any hook changed it.
+const originalBodies = new WeakMap();
+function happyBody(t) {
+  const body = originalBodies.has(t) ? originalBodies.get(t) : t.request.body;
+  return body ? JSON.parse(body) : {};
+}
+
+// ---------------------------------------------------------------------------------------------
+// State created in beforeAll
+
+const state = {
+  setupError: undefined,
+  main: undefined, // registered, logged in, with a stored training profile
+  mainToken: undefined,
+  mainId: undefined,
+  other: undefined, // owns names the duplicate 400s reuse; logs in for the login 200
+  pwUser: undefined, // changes its password (change-password 200)
+  pwToken: undefined,
+  profileUser: undefined, // renames itself (PUT /profile 200)
+  profileToken: undefined,
+  revokedToken: undefined, // a token of `main` whose session was ended by logout
+  surveyOriginal: undefined,
+};
+
+const TRAINING_PROFILE = spec.paths['/training-profile'].put.requestBody.content['application/json'].example;
+
+hooks.beforeAll(
+  asyncHook(async (transactions) => {
+    const names = new Set(transactions.map((t) => t.name));
+    for (const name of [...Object.keys(SKIPPED), ...Object.keys(EXPECTED_TEXT), ...MISSING_TOKEN_401]) {
+      if (!names.has(name)) error(`no transaction is named "${name}" (was a summary or status renamed in openapi.yaml?)`);
+    }
+    try {
+      state.main = await registerUser('main');
+      state.other = await registerUser('other');
+      state.pwUser = await registerUser('pw');
+      state.profileUser = await registerUser('prof');
+      state.mainToken = await login(state.main);
+      state.pwToken = await login(state.pwUser);
+      state.profileToken = await login(state.profileUser);
+      state.revokedToken = await login(state.main);
+      await expectCall(200, 'POST', '/logout', { token: state.revokedToken });
+      await expectCall(200, 'PUT', '/training-profile', { token: state.mainToken, body: TRAINING_PROFILE });
+      const verified = await expectCall(200, 'GET', '/verify-token', { token: state.mainToken });
+      state.mainId = verified.user_info.user_id.replace(/^usr_/, '');
+      if (SURVEY_FILE) state.surveyOriginal = readFileSync(SURVEY_FILE);
+      log(`run ${run}: users ${state.main.username}, ${state.other.username}, ${state.pwUser.username}, ${state.profileUser.username} ready`);
+    } catch (err) {
+      state.setupError = err.message;
+      throw err;
+    }
+  }),
+);
+
+// ---------------------------------------------------------------------------------------------
+// Every transaction: skip list, ops paths, client IP, token, and the generic error rewrites
+
+hooks.beforeEach(
+  asyncHook(async (t) => {
+    if (SKIPPED[t.name]) {
+      t.skip = true;
+      return;
+    }
+    if (state.setupError) throw new Error(`setup failed: ${state.setupError}`);
+    originalBodies.set(t, t.request.body);
+
+    // Dredd ignores `servers`, so it builds /api/v1/healthz; the ops endpoints live at the root.
+    if (atServerRoot(t)) setUri(t, t.request.uri);
+
+    // Dredd sends every header parameter, empty when it has no example (`If-None-Match: ""`).
+    for (const [name, value] of Object.entries(t.request.headers)) if (value === '') setHeader(t, name, undefined);
+    setHeader(t, 'X-Forwarded-For', nextIp());
+    const mode = authModeOf(t);
+    if (mode === 'required') setHeader(t, 'Authorization', `Bearer ${state.mainToken}`);
+
+    const status = statusOf(t);
+    const hasBody = Boolean(t.request.body);
+    switch (status) {
+      case 400:
+        // Bodies: an unknown field (every request schema has additionalProperties: false).
+        // No body: an unknown query parameter (the service rejects undeclared query parameters).
+        if (hasBody) {
+          setBody(t, { ...happyBody(t), unexpected_field: true });
+          expectedFields.set(t, '/body/unexpected_field');
+        } else {
+          setUri(t, withQuery(t, { unexpected: '1' }));
+          expectedFields.set(t, '/query/unexpected');
+        }
+        break;
+      case 401:
+        if (MISSING_TOKEN_401.has(t.name)) setHeader(t, 'Authorization', undefined);
+        else setHeader(t, 'Authorization', `Bearer ${state.revokedToken}`);
+        break;
+      case 413:
+        // 16 KiB is the limit; the padding alone is 17 KiB.
+        setBody(t, { ...happyBody(t), padding: 'x'.repeat(17 * 1024) });
+        break;
+      case 415:
+        setHeader(t, 'Content-Type', 'text/plain');
+        break;
+      case 429: {
+        // Use up the auth rate limit of one client IP (it is shared by register, create_user
+        // and login; even a rejected request spends a point), then send from that IP.
+        let limited = false;
+        for (let i = 0; i <= AUTH_RATE_LIMIT + 1 && !limited; i += 1) {
+          const res = await call('POST', '/login', { body: {}, ip: EXHAUSTED_IP });
+          limited = res.status === 429;
+        }
+        if (!limited) throw new Error(`could not exhaust the auth rate limit (AUTH_RATE_LIMIT=${AUTH_RATE_LIMIT}?)`);
+        setHeader(t, 'X-Forwarded-For', EXHAUSTED_IP);
+        break;
+      }
+      default:
+        break;
+    }
+  }),
+);
+
+// ---------------------------------------------------------------------------------------------
+// Per-transaction rewrites (run after beforeEach)
+
+function before(name, fn) {
+  hooks.before(
+    name,
+    asyncHook((t) => {
+      expectedFields.delete(t);
+      return fn(t);
+    }),
+  );
+}
+
+// /register
+before('/register > Register a new account > 200 > application/json', (t) => {
+  setBody(t, { username: `reg_${run}`, password: PASSWORD, email: `reg_${run}@example.com`, full_name: 'Alex Johnson' });
+});
+before('/register > Register a new account > 400 > application/json', (t) => {
+  // The username is taken (by another letter case, too: uniqueness ignores case).
+  setBody(t, { username: state.other.username.toUpperCase(), password: PASSWORD, email: `reg2_${run}@example.com`, full_name: 'Alex Johnson' });
+});
+
+// /create_user
+before('/create_user > Create a user (simple user API) > 201 > application/json', (t) => {
+  setBody(t, { ...happyBody(t), username: `cu_${run}`, email: `cu_${run}@example.com` });
+});
+before('/create_user > Create a user (simple user API) > 400 > application/json', (t) => {
+  setBody(t, { ...happyBody(t), username: `cu2_${run}`, email: state.other.email });
+});
+
+// /get_user_details
+before("/get_user_details > Get a user's public details (simple user API) > 200 > application/json", (t) => {
+  setUri(t, withQuery(t, { user_id: state.mainId }));
+});
+before("/get_user_details > Get a user's public details (simple user API) > 400 > application/json", (t) => {
+  // A well-formed id no user has.
+  setUri(t, `${pathOf(t)}?user_id=9999999999`);
+});
+before("/get_user_details > Get a user's public details (simple user API) > 401 > application/json", (t) => {
+  // The token is optional here, but one that is sent must be valid: send a revoked one.
+  setUri(t, withQuery(t, { user_id: state.mainId }));
+});
+
+// /login
+before('/login > Log in and get a token > 200 > application/json', (t) => {
+  setBody(t, { username: state.other.username, password: PASSWORD, revoke_others: false });
+});
+before('/login > Log in and get a token > 400 > application/json', (t) => {
+  setBody(t, { username: state.other.username, password: 'WrongPass999!' });
+});
+
+// /logout: end a session opened for this purpose, so the shared token stays valid.
+before('/logout > End the current session > 200 > application/json', async (t) => {
+  setHeader(t, 'Authorization', `Bearer ${await login(state.main)}`);
+});
+
+// /change-password
+before('/change-password > Change the password > 200 > application/json', (t) => {
+  setHeader(t, 'Authorization', `Bearer ${state.pwToken}`);
+  setBody(t, { current_password: PASSWORD, new_password: NEW_PASSWORD });
+});
+before('/change-password > Change the password > 400 > application/json', (t) => {
+  setBody(t, { current_password: 'NotTheRightOne1!', new_password: NEW_PASSWORD });
+});
+
+// /check-availability, /check-email-availability: malformed values.
+before('/check-availability > Check whether a username is free > 400 > application/json', (t) => {
+  setUri(t, `${pathOf(t)}?username=ab`); // shorter than 3 characters
+  expectedFields.set(t, '/query/username');
+});
+before('/check-email-availability > Check whether an email is free > 400 > application/json', (t) => {
+  setUri(t, `${pathOf(t)}?email=not-an-email`);
+  expectedFields.set(t, '/query/email');
+});
+
+// /active-sessions/{session_id}
+before("/active-sessions/{session_id} > End one of the caller's sessions > 200 > application/json", async (t) => {
+  // Open a second session of the main user and end it with the main token.
+  const second = await login(state.main);
+  const { sessions } = await expectCall(200, 'GET', '/active-sessions', { token: second });
+  const current = sessions.find((s) => s.current);
+  if (!current) throw new Error('GET /active-sessions marked no session as current');
+  setUri(t, `/active-sessions/${current.session_id}`);
+});
+before("/active-sessions/{session_id} > End one of the caller's sessions > 400 > application/json", (t) => {
+  // Not a session id at all (the pattern is ^sess_...), instead of an unknown query parameter.
+  setUri(t, '/active-sessions/not-a-session');
+  expectedFields.set(t, '/path/session_id');
+});
+before("/active-sessions/{session_id} > End one of the caller's sessions > 404 > application/json", (t) => {
+  setUri(t, `/active-sessions/sess_unknown${run}XXXXXXXX`);
+});
+
+// /user-data
+before("/user-data > Update parts of the caller's data > 400 > application/json", (t) => {
+  setBody(t, { user_profile: { username: state.other.username } });
+});
+
+// /profile
+before("/profile > Update the caller's account details > 200 > application/json", (t) => {
+  setHeader(t, 'Authorization', `Bearer ${state.profileToken}`);
+  setBody(t, { username: `upd_${run}`, email: `upd_${run}@example.com`, full_name: 'Updated Full Name' });
+});
+before("/profile > Update the caller's account details > 400 > application/json", (t) => {
+  setBody(t, { email: state.other.email.toUpperCase() });
+});
+
+// /training-profile
+before("/training-profile > Store the caller's training questionnaire > 400 > application/json", (t) => {
+  const body = happyBody(t);
+  body.basic_information = { ...body.basic_information, age: 5 }; // below the minimum of 14
+  setBody(t, body);
+  expectedFields.set(t, '/body/basic_information/age');
+});
+
+// /survey-data
+before('/survey-data > Get survey reference data > 304', async (t) => {
+  const res = await call('GET', '/survey-data');
+  const etag = res.headers.get('etag');
+  if (res.status !== 200 || !etag) throw new Error(`GET /survey-data answered ${res.status} with ETag ${etag}`);
+  setHeader(t, 'If-None-Match', etag);
+});
+
+const SURVEY_404 = '/survey-data > Get survey reference data > 404 > application/json';
+const SURVEY_500 = '/survey-data > Get survey reference data > 500 > application/json';
+const SURVEY_FILE_NEEDED =
+  'needs the service to read a survey file this run may remove or break (CONTRACT_SURVEY_FILE, set by run-dredd.ts)';
+before(SURVEY_404, (t) => {
+  if (!SURVEY_FILE) {
+    t.skip = true;
+    log(`skipping "${t.name}": ${SURVEY_FILE_NEEDED}`);
+    return;
+  }
+  renameSync(SURVEY_FILE, `${SURVEY_FILE}.hidden`);
+  log('survey data file hidden for the 404 transaction (restored right after)');
+});
+before(SURVEY_500, (t) => {
+  if (!SURVEY_FILE) {
+    t.skip = true;
+    log(`skipping "${t.name}": ${SURVEY_FILE_NEEDED}`);
+    return;
+  }
+  writeFileSync(SURVEY_FILE, '{"countries": [ this is not JSON');
+  log('survey data file broken for the 500 transaction (restored right after; the service logs this 500)');
+});
+// Dredd calls a hook with one parameter synchronously and one with two asynchronously; a hook
+// declared with no parameter is never called back, and Dredd silently stops (exit code 0).
+function restoreSurveyFile(_transaction) {
+  if (!SURVEY_FILE || !state.surveyOriginal) return;
+  if (existsSync(`${SURVEY_FILE}.hidden`)) renameSync(`${SURVEY_FILE}.hidden`, SURVEY_FILE);
+  if (!readFileSync(SURVEY_FILE).equals(state.surveyOriginal)) writeFileSync(SURVEY_FILE, state.surveyOriginal);
+}
+hooks.after(SURVEY_404, restoreSurveyFile);
+hooks.after(SURVEY_500, restoreSurveyFile);
+
+// /metrics: Prometheus text. Dredd compares a text/plain body byte for byte with the example
+// and the Content-Type value exactly, but the counters change with every request and the
+// Prometheus content type carries parameters (`text/plain; version=0.0.4; charset=utf-8`).
+// So the body is checked here instead: it must be Prometheus text with the documented metric.
+before('/metrics > Prometheus metrics > 200 > text/plain', (t) => {
+  delete t.expected.body;
+});
+hooks.beforeValidation('/metrics > Prometheus metrics > 200 > text/plain', (t) => {
+  const type = t.real.headers['content-type'] || '';
+  if (!/^text\/plain(;|$)/.test(type)) t.fail = `Content-Type is "${type}", expected text/plain`;
+  else if (!/^# TYPE http_requests_total counter$/m.test(t.real.body)) t.fail = 'the metrics do not include http_requests_total';
+});
+
+// ---------------------------------------------------------------------------------------------
+// Content-Type: Gavel compares the header value literally, so `application/json` (the spec's
+// media type) does not match `application/json; charset=utf-8`. Compare the media types here
+// (parameters ignored, as RFC 9110 does) and, when they agree, let Gavel see the real value.
+
+function mediaType(value) {
+  return String(value || '').split(';')[0].trim().toLowerCase();
+}
+
+hooks.beforeEachValidation((t) => {
+  const expectedKey = Object.keys(t.expected.headers || {}).find((k) => k.toLowerCase() === 'content-type');
+  if (!expectedKey || !t.real) return;
+  const actual = t.real.headers['content-type'];
+  if (actual && mediaType(actual) === mediaType(t.expected.headers[expectedKey])) t.expected.headers[expectedKey] = actual;
+});
+
+// ---------------------------------------------------------------------------------------------
+// After every transaction: checks Dredd does not make
+
+hooks.afterEach((t) => {
+  if (t.skip || !t.real) return;
+  const status = statusOf(t);
+  if (t.real.statusCode !== status) return; // Dredd already reports the wrong status
+  if (status >= 400) {
+    let body;
+    try {
+      body = JSON.parse(t.real.body);
+    } catch {
+      body = undefined;
+    }
+    const problems = [];
+    if (!body || body.code !== status) problems.push(`error body code is ${body && body.code}, expected ${status}`);
+    const text = EXPECTED_TEXT[t.name];
+    if (text && (!body || body.text !== text)) problems.push(`error text is "${body && body.text}", expected "${text}"`);
+    const field = expectedFields.get(t);
+    const fields = body && Array.isArray(body.errors) ? body.errors.map((e) => e.field) : [];
+    if (field && !fields.includes(field)) problems.push(`errors name ${JSON.stringify(fields)}, expected ${field}`);
+    if (problems.length > 0) {
+      error(`${t.name}: ${problems.join('; ')}`);
+      t.fail = problems.join('; ');
+    }
+  }
+});
+
+hooks.afterAll((transactions) => {
+  restoreSurveyFile(undefined);
+  const skipped = transactions.filter((t) => t.skip).length;
+  log(`${skipped} transactions skipped by name; reasons are in test/contract/hooks.cjs (SKIPPED) and docs/dredd.md`);
+});

@@ -1,0 +1,252 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_PREFIX, createClient, type FitnessClient, type RequestBody } from '../src/client/index.js';
+import { databases } from './support/databases.js';
+import { checkAgainstSpec, startService, type Service } from './support/service.js';
+import { uniqueName } from './support/users.js';
+
+/**
+ * The whole service end to end, over real HTTP, only through the typed client (src/client):
+ * every body below is annotated with `RequestBody<operationId>` (so the compiler checks it
+ * exactly, unknown keys included) and every answer is typed, so a spec change that breaks a
+ * caller breaks this file's build. Every API answer is also checked against
+ * openapi.yaml at run time (status documented, body matching its schema).
+ */
+
+/** The seed example of `PUT /training-profile`. */
+const SEED_TRAINING_PROFILE: RequestBody<'updateTrainingProfile'> = {
+  basic_information: { gender: 'female', age: 33, height_cm: 168, weight_kg: 62.0 },
+  training_goals: ['maintain_fitness', 'stress_reduction'],
+  training_experience: { level: 'intermediate', frequency_last_3_months: '3_4_times_week' },
+  preferences: { training_location: 'home', location_details: 'bodyweight_only', session_duration: '45_60_min' },
+  health: { joint_back_problems: false, chronic_conditions: false, health_details: '' },
+  training_types: { strength_training: 4, cardio: 3, hiit: 2, yoga_pilates: 3, functional_training: 4, stretching: 5 },
+};
+
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
+
+describe.each(databases)('the typed client end to end on %s', (kind) => {
+  let service: Service;
+  beforeAll(async () => {
+    service = await startService(kind);
+  });
+  afterAll(() => service.close());
+
+  /** A client on the running service whose every API answer is checked against the spec. */
+  function client(): FitnessClient {
+    const c = createClient(service.url);
+    c.use({
+      async onResponse({ request, response }) {
+        const url = new URL(request.url);
+        const text = await response.clone().text();
+        const path = url.pathname.slice(API_PREFIX.length) + url.search;
+        checkAgainstSpec(service.api, request.method, path, { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers });
+        return response;
+      },
+    });
+    return c;
+  }
+
+  it('when a user goes through every account flow, then each step answers as the spec says', async () => {
+    const app = client();
+    const username = uniqueName('fit_user');
+    const password = 'SecurePass123!';
+    const email = `${username}@example.com`;
+
+    // register
+    const registration: RequestBody<'register'> = { username, password, email, full_name: 'Alex Johnson' };
+    const registered = await app.POST('/register', { body: registration });
+    expect(registered.response.status, JSON.stringify(registered.error)).toBe(200);
+    expect(registered.data?.user_info).toEqual({ username, email, full_name: 'Alex Johnson' });
+    const again = await app.POST('/register', { body: { ...registration, username: username.toUpperCase(), email: `x${email}` } });
+    expect(again.response.status, JSON.stringify(again.error)).toBe(400);
+    expect(again.error).toEqual({ code: 400, text: 'Username already taken' });
+
+    // login keeps the token
+    expect(app.token).toBeUndefined();
+    const login = await app.login(username, password);
+    expect(login.response.status, JSON.stringify(login.error)).toBe(200);
+    expect(login.data?.token_type).toBe('bearer');
+    expect(app.token).toBe(login.data?.access_token);
+
+    // GET /me
+    const me = await app.GET('/me');
+    expect(me.response.status, JSON.stringify(me.error)).toBe(200);
+    expect(me.data?.user_profile).toMatchObject({ username, email, full_name: 'Alex Johnson', account_status: 'active' });
+    const publicId = me.data?.user_profile.id ?? '';
+    expect(publicId).toMatch(/^usr_\d+$/);
+
+    // PUT /profile
+    const profileUpdate: RequestBody<'updateProfile'> = { full_name: 'Alex J. Johnson', bio: 'Runner and climber.', tags: ['running'], country: 'kz' };
+    const profile = await app.PUT('/profile', { body: profileUpdate });
+    expect(profile.response.status, JSON.stringify(profile.error)).toBe(200);
+    expect(profile.data?.user_info).toEqual({ username, email, full_name: 'Alex J. Johnson' });
+
+    // PUT then GET /training-profile with the seed example
+    const stored = await app.PUT('/training-profile', { body: SEED_TRAINING_PROFILE });
+    expect(stored.response.status, JSON.stringify(stored.error)).toBe(200);
+    expect(stored.data?.message).toBe('Training profile updated successfully');
+    const expectedView = { ...SEED_TRAINING_PROFILE, preferences: { ...SEED_TRAINING_PROFILE.preferences, equipment: [] } };
+    expect(stored.data?.training_profile).toEqual(expectedView);
+    const training = await app.GET('/training-profile');
+    expect(training.response.status, JSON.stringify(training.error)).toBe(200);
+    expect(training.data?.training_profile).toEqual(expectedView);
+    expect(training.data?.metadata.last_updated).toMatch(ISO_UTC);
+    expect(training.data?.metadata.next_review_date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+
+    // POST then GET /user-data
+    const userData: RequestBody<'updateUserData'> = {
+      user_profile: { full_name: 'Alex Johnson Updated' },
+      training_profile: { goals: ['weight_loss', 'flexibility'], level: 'advanced' },
+      settings: { notifications: { push: true } },
+    };
+    const update = await app.POST('/user-data', { body: userData });
+    expect(update.response.status, JSON.stringify(update.error)).toBe(200);
+    expect(update.data?.updated_fields).toEqual({ user_profile: true, training_profile: true, settings: true });
+    expect(update.data?.user_data).toEqual({ id: publicId, full_name: 'Alex Johnson Updated', email });
+    const data = await app.GET('/user-data');
+    expect(data.response.status, JSON.stringify(data.error)).toBe(200);
+    expect(data.data?.user_profile).toMatchObject({ id: publicId, full_name: 'Alex Johnson Updated', bio: 'Runner and climber.', tags: ['running'], country: 'kz' });
+    expect(data.data?.training_profile).toMatchObject({ goals: ['weight_loss', 'flexibility'], level: 'advanced', achievements: { workouts_completed: 0, streak_days: 0 } });
+    expect(data.data?.settings.notifications.push).toBe(true);
+
+    // a second login (another device): two sessions, the caller's is current
+    const phone = client();
+    expect((await phone.login(username, password)).response.status).toBe(200);
+    const sessions = await app.GET('/active-sessions');
+    expect(sessions.response.status, JSON.stringify(sessions.error)).toBe(200);
+    const listed = sessions.data?.sessions ?? [];
+    expect(listed).toHaveLength(2);
+    expect(listed.filter((s) => s.current)).toHaveLength(1);
+    const other = listed.find((s) => !s.current);
+    if (!other) throw new Error('the second session is not listed');
+    expect(phone.token?.startsWith(other.token.replace(/\.\.\.$/, ''))).toBe(true);
+
+    // DELETE the other session: the phone's token stops working at once
+    const revoked = await app.DELETE('/active-sessions/{session_id}', { params: { path: { session_id: other.session_id } } });
+    expect(revoked.response.status, JSON.stringify(revoked.error)).toBe(200);
+    expect(revoked.data).toEqual({ message: 'Session revoked', session_id: other.session_id });
+    expect((await phone.GET('/verify-token')).response.status).toBe(401);
+    expect((await app.GET('/verify-token')).response.status).toBe(200);
+    const unknown = await app.DELETE('/active-sessions/{session_id}', { params: { path: { session_id: other.session_id } } });
+    expect(unknown.response.status, JSON.stringify(unknown.error)).toBe(404);
+
+    // PUT /change-password: other sessions end, this one stays, only the new password logs in
+    await phone.login(username, password);
+    const change: RequestBody<'changePassword'> = { current_password: password, new_password: 'EvenMoreSecure456?' };
+    const wrong = await app.PUT('/change-password', { body: { ...change, current_password: 'not-the-password' } });
+    expect(wrong.response.status, JSON.stringify(wrong.error)).toBe(400);
+    expect(wrong.error?.text).toBe('Invalid current password');
+    const changed = await app.PUT('/change-password', { body: change });
+    expect(changed.response.status, JSON.stringify(changed.error)).toBe(200);
+    expect(changed.data).toEqual({ message: 'Password changed successfully' });
+    expect((await phone.GET('/verify-token')).response.status).toBe(401);
+    expect((await app.GET('/verify-token')).response.status).toBe(200);
+    const oldPassword = await phone.login(username, password);
+    expect(oldPassword.response.status, JSON.stringify(oldPassword.error)).toBe(400);
+    expect(oldPassword.error?.text).toBe('Invalid password');
+    expect((await phone.login(username, 'EvenMoreSecure456?')).response.status).toBe(200);
+
+    // POST /logout: this token is dead, the phone's lives on
+    const verified = await app.GET('/verify-token');
+    expect(verified.data?.user_info).toEqual({ username, user_id: publicId, is_admin: false });
+    const logout = await app.POST('/logout');
+    expect(logout.response.status, JSON.stringify(logout.error)).toBe(200);
+    expect(logout.data).toEqual({ message: 'Successfully logged out', details: { session_terminated: true, remaining_sessions: 1 } });
+    const dead = await app.GET('/verify-token');
+    expect(dead.response.status, JSON.stringify(dead.error)).toBe(401);
+    expect(dead.error).toEqual({ code: 401, text: 'Unauthorized' });
+    expect((await phone.GET('/verify-token')).response.status).toBe(200);
+
+    app.clearToken();
+    expect(app.token).toBeUndefined();
+    expect((await app.GET('/me')).response.status).toBe(401);
+  });
+
+  it('when the simple user API is used, then create_user, login with revoke_others and get_user_details work together', async () => {
+    const first = client();
+    const second = client();
+    const anonymous = client();
+    const username = uniqueName('testuser');
+    const email = `${username}@example.com`;
+
+    const newUser: RequestBody<'createUser'> = { username, email, password: 'testpassword', avatar: 'https://example.com/avatar.jpg', bio: 'This is a test user.' };
+    const created = await anonymous.POST('/create_user', { body: newUser });
+    expect(created.response.status, JSON.stringify(created.error)).toBe(201);
+    expect(created.data).toEqual({ code: 201, text: 'User created' });
+
+    const login = await first.login(username, 'testpassword');
+    expect(login.data?.user_info).toEqual({ username, email, full_name: null, is_admin: false });
+    const revoking = await second.login(username, 'testpassword', true);
+    expect(revoking.response.status, JSON.stringify(revoking.error)).toBe(200);
+    expect(revoking.data?.token).toBe(revoking.data?.access_token);
+    expect((await first.GET('/verify-token')).response.status).toBe(401);
+    const mine = await second.GET('/verify-token');
+    expect(mine.response.status, JSON.stringify(mine.error)).toBe(200);
+    const userId = (mine.data?.user_info.user_id ?? '').replace(/^usr_/, '');
+    expect(userId).toMatch(/^\d+$/);
+
+    const details = await second.GET('/get_user_details', { params: { query: { user_id: userId } } });
+    expect(details.response.status, JSON.stringify(details.error)).toBe(200);
+    expect(details.data).toEqual({
+      code: 200,
+      details: { id: Number(userId), registered_on: expect.any(Number), username, email, tags: [], avatar: 'https://example.com/avatar.jpg', bio: 'This is a test user.' },
+    });
+    const publicView = await anonymous.GET('/get_user_details', { params: { query: { user_id: userId } } });
+    expect(publicView.data?.details.username).toBe(username);
+    const missing = await anonymous.GET('/get_user_details', { params: { query: { user_id: '999999999' } } });
+    expect(missing.response.status, JSON.stringify(missing.error)).toBe(400);
+    expect(missing.error).toEqual({ code: 400, text: 'User not found' });
+    const bad = await anonymous.GET('/get_user_details', { params: { query: { user_id: 'abc' } } });
+    expect(bad.response.status, JSON.stringify(bad.error)).toBe(400);
+    expect(bad.error?.text).toBe('Invalid user_id');
+  });
+
+  it('when a form checks names and loads the survey data, then availability and reference data answer', async () => {
+    const app = client();
+    const username = uniqueName('taken');
+    const email = `${username}@example.com`;
+    const registration: RequestBody<'register'> = { username, password: 'SecurePass123!', email, full_name: 'Alex Johnson' };
+    expect((await app.POST('/register', { body: registration })).response.status).toBe(200);
+
+    const taken = await app.GET('/check-availability', { params: { query: { username: username.toUpperCase() } } });
+    expect(taken.response.status, JSON.stringify(taken.error)).toBe(200);
+    expect(taken.data).toEqual({ username: username.toUpperCase(), available: false });
+    const free = await app.GET('/check-availability', { params: { query: { username: uniqueName('free') } } });
+    expect(free.data?.available).toBe(true);
+    const malformed = await app.GET('/check-availability', { params: { query: { username: 'no' } } });
+    expect(malformed.response.status, JSON.stringify(malformed.error)).toBe(400);
+    expect(malformed.error?.code).toBe(400);
+
+    const emailTaken = await app.GET('/check-email-availability', { params: { query: { email: email.toUpperCase() } } });
+    expect(emailTaken.response.status, JSON.stringify(emailTaken.error)).toBe(200);
+    expect(emailTaken.data?.available).toBe(false);
+    const emailFree = await app.GET('/check-email-availability', { params: { query: { email: `${uniqueName('free')}@example.com` } } });
+    expect(emailFree.data?.available).toBe(true);
+
+    const survey = await app.GET('/survey-data');
+    expect(survey.response.status, JSON.stringify(survey.error)).toBe(200);
+    expect(survey.data?.countries).toContainEqual({ code: 'kz', name: 'kazakhstan', display_name: 'Kazakhstan' });
+    expect(survey.data?.valid_values.training_levels).toEqual(['beginner', 'intermediate', 'advanced']);
+    const etag = survey.response.headers.get('etag');
+    expect(etag).toBeTruthy();
+    const unchanged = await app.GET('/survey-data', { params: { header: { 'If-None-Match': etag ?? '' } } });
+    expect(unchanged.response.status, JSON.stringify(unchanged.error)).toBe(304);
+  });
+
+  it('when an operator probes the root endpoints, then healthz, readyz and metrics answer through client.ops', async () => {
+    const { ops } = client();
+    const health = await ops.GET('/healthz');
+    expect(health.response.status, JSON.stringify(health.error)).toBe(200);
+    expect(health.data).toEqual({ status: 'ok' });
+    const ready = await ops.GET('/readyz');
+    expect(ready.response.status, JSON.stringify(ready.error)).toBe(200);
+    expect(ready.data).toEqual({ status: 'ready' });
+    const metrics = await ops.GET('/metrics', { parseAs: 'text' });
+    expect(metrics.response.status, JSON.stringify(metrics.error)).toBe(200);
+    expect(metrics.data).toContain('http_requests_total');
+  });
+
+  it('when createClient is given the API root instead of the origin, then it says so', () => {
+    expect(() => createClient(`${service.url}/api/v1/`)).toThrow(/server origin/);
+  });
+});

@@ -1,0 +1,213 @@
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../src/app.js';
+import type { Config } from '../src/config.js';
+import { createLogger } from '../src/log.js';
+import { createTestDatabase, type TestDatabase } from './support/databases.js';
+import { checkAgainstSpec, sharedApi, testConfig, type CallResult } from './support/service.js';
+import { newUser } from './support/users.js';
+
+const QUESTIONNAIRE = {
+  basic_information: { gender: 'female', age: 33, height_cm: 168, weight_kg: 62.0 },
+  training_goals: ['maintain_fitness', 'stress_reduction'],
+  training_experience: { level: 'intermediate', frequency_last_3_months: '3_4_times_week' },
+  preferences: { training_location: 'home', location_details: 'bodyweight_only', session_duration: '45_60_min' },
+  health: { joint_back_problems: true, chronic_conditions: false, health_details: 'old knee injury' },
+  training_types: { strength_training: 4, cardio: 3, hiit: 2, yoga_pilates: 3, functional_training: 4, stretching: 5 },
+};
+
+/** The real app, with its log written into memory so tests can read it. */
+async function startWithLog(overrides: Partial<Config> = {}) {
+  const timeout = overrides.dbAcquireTimeoutMs;
+  const database: TestDatabase = await createTestDatabase('sqlite', timeout === undefined ? {} : { acquireTimeoutMs: timeout });
+  let log = '';
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      log += String(chunk);
+      done();
+    },
+  });
+  const api = await sharedApi();
+  const app: App = await createApp({ db: database.db, config: testConfig(overrides), api, logger: createLogger('info', sink) });
+  const server = app.koa.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  async function call(method: string, path: string, options: { body?: unknown; token?: string; headers?: Record<string, string> } = {}): Promise<CallResult> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    const root = ['/healthz', '/readyz', '/metrics'].includes(path);
+    const res = await fetch(`${base}${root ? '' : '/api/v1'}${path}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+    const text = await res.text();
+    const json = res.headers.get('content-type')?.startsWith('application/json');
+    const result: CallResult = { status: res.status, body: json && text ? JSON.parse(text) : text, headers: res.headers };
+    if (method !== 'OPTIONS') checkAgainstSpec(api, method, path, result);
+    return result;
+  }
+  return {
+    app,
+    database,
+    call,
+    log: () => log,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await database.drop();
+    },
+  };
+}
+
+type Running = Awaited<ReturnType<typeof startWithLog>>;
+
+describe('operating the service', () => {
+  let service: Running;
+  const user = newUser({ password: 'Sup3r-Secret-Pass!' });
+  const newPassword = 'An0ther-Secret-Pass?';
+  let token = '';
+
+  beforeAll(async () => {
+    service = await startWithLog();
+    // A full run through the API, so the log holds every kind of request.
+    expect((await service.call('POST', '/register', { body: user })).status).toBe(200);
+    const login = await service.call('POST', '/login', { body: { username: user.username, password: user.password } });
+    token = login.body.token;
+    expect((await service.call('POST', '/login', { body: { username: user.username, password: 'wrong-password' } })).status).toBe(400);
+    expect((await service.call('GET', '/me', { token })).status).toBe(200);
+    expect((await service.call('PUT', '/training-profile', { token, body: QUESTIONNAIRE })).status).toBe(200);
+    expect((await service.call('GET', '/training-profile', { token })).status).toBe(200);
+    expect((await service.call('PUT', '/change-password', { token, body: { current_password: user.password, new_password: newPassword } })).status).toBe(200);
+    expect((await service.call('GET', '/verify-token', { token, headers: { 'x-request-id': 'trace-me-123' } })).status).toBe(200);
+  });
+  afterAll(() => service.close());
+
+  describe('logs', () => {
+    it('then there is one JSON line per request with route template, status, duration, request id and user id', () => {
+      const lines = service.log().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const requests = lines.filter((l) => l.msg === 'request');
+      expect(requests.length).toBeGreaterThanOrEqual(8);
+      const traced = requests.find((l) => l.requestId === 'trace-me-123');
+      expect(traced).toMatchObject({ method: 'GET', route: '/verify-token', operation: 'verifyToken', status: 200 });
+      expect(traced?.userId).toBeTypeOf('number');
+      expect(traced?.durationMs).toBeTypeOf('number');
+    });
+
+    it('then no password, token or health answer appears anywhere in the log', () => {
+      const log = service.log();
+      for (const secret of [user.password, newPassword, 'wrong-password', token, 'eyJ', 'old knee injury']) {
+        expect(log).not.toContain(secret);
+      }
+    });
+  });
+
+  describe('health and metrics', () => {
+    it('when /healthz is asked, then the process answers ok', async () => {
+      const res = await service.call('GET', '/healthz');
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ status: 'ok' });
+    });
+
+    it('when /readyz is asked while the database answers, then it is ready', async () => {
+      expect((await service.call('GET', '/readyz')).body).toEqual({ status: 'ready' });
+    });
+
+    it('when /metrics is scraped, then it has requests per operation and status, login outcomes, sessions and pool usage', async () => {
+      const res = await service.call('GET', '/metrics');
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+      expect(res.body).toMatch(/http_requests_total\{operation="getMe",status="200"\} 1/);
+      expect(res.body).toMatch(/http_request_duration_seconds_bucket\{le="[^"]+",operation="login",status="200"\}/);
+      expect(res.body).toMatch(/logins_total\{outcome="success"\} 1/);
+      expect(res.body).toMatch(/logins_total\{outcome="invalid_password"\} 1/);
+      expect(res.body).toMatch(/\nactive_sessions 1\n/);
+      expect(res.body).toMatch(/db_pool_connections\{state="free"\} 1/);
+    });
+  });
+
+  describe('headers', () => {
+    it('then every answer says nosniff and no answer says X-Powered-By', async () => {
+      for (const [method, path] of [['GET', '/survey-data'], ['GET', '/healthz'], ['GET', '/nope'], ['GET', '/me']] as const) {
+        const res = await service.call(method, path);
+        expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
+        expect(res.headers.get('x-powered-by'), path).toBeNull();
+      }
+    });
+
+    it('then authenticated and auth answers are never stored by caches, while survey data is revalidated by ETag', async () => {
+      expect((await service.call('GET', '/me', { token })).headers.get('cache-control')).toBe('no-store');
+      const login = await service.call('POST', '/login', { body: { username: user.username, password: newPassword } });
+      expect(login.headers.get('cache-control')).toBe('no-store');
+      expect((await service.call('GET', '/survey-data')).headers.get('cache-control')).toBe('public, no-cache');
+    });
+
+    it('when no CORS origin is configured, then a cross-origin request gets no Access-Control-Allow-Origin', async () => {
+      const res = await service.call('GET', '/survey-data', { headers: { origin: 'https://evil.example.com' } });
+      expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    });
+  });
+
+  it('when shutdown begins, then readiness answers 503 while liveness stays 200', async () => {
+    const other = await startWithLog();
+    try {
+      other.app.beginShutdown();
+      expect((await other.call('GET', '/readyz')).status).toBe(503);
+      expect((await other.call('GET', '/healthz')).status).toBe(200);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('CORS allow-list', () => {
+  let service: Running;
+  beforeAll(async () => {
+    service = await startWithLog({ corsOrigins: ['https://app.example.com'] });
+  });
+  afterAll(() => service.close());
+
+  it('when an allowed origin sends a preflight, then it is allowed; another origin is not', async () => {
+    const allowed = await service.call('OPTIONS', '/login', {
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    const other = await service.call('OPTIONS', '/login', {
+      headers: { origin: 'https://evil.example.com', 'access-control-request-method': 'POST' },
+    });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('database pool exhausted', () => {
+  let service: Running;
+  beforeAll(async () => {
+    service = await startWithLog({ dbAcquireTimeoutMs: 400 });
+  });
+  afterAll(() => service.close());
+
+  it('when every connection is held, then requests answer 503 within the timeout, /healthz stays fast, and all recovers after release', async () => {
+    const user = newUser();
+    expect((await service.call('POST', '/register', { body: user })).status).toBe(200);
+    let release: () => void = () => undefined;
+    const held = service.database.db.transaction(async () => {
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const started = Date.now();
+      const blocked = await service.call('GET', '/check-availability?username=someone');
+      expect(blocked.status).toBe(503);
+      expect(blocked.body).toEqual({ code: 503, text: 'Service unavailable' });
+      expect(Date.now() - started).toBeLessThan(2000);
+      const healthStarted = Date.now();
+      expect((await service.call('GET', '/healthz')).status).toBe(200);
+      expect(Date.now() - healthStarted).toBeLessThan(1000);
+      expect((await service.call('GET', '/readyz')).status).toBe(503);
+    } finally {
+      release();
+      await held;
+    }
+    expect((await service.call('GET', '/check-availability?username=someone')).status).toBe(200);
+  });
+});
