@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // argon2 hashing and MySQL round trips dominate; two cores run two files at a time.
     maxWorkers: 2,
+    // CI also keeps a JSON report, from which .ci/run prints a plain 'N passed, N failed' line.
+    reporters: process.env.CI ? ['default', ['json', { outputFile: 'var/vitest-report.json' }]] : ['default'],
   },
 });
