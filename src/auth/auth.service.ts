@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Clock } from '../clock.js';
 import { transaction, type Db } from '../db/db.js';
 import { Errors } from '../errors.js';
@@ -39,18 +39,19 @@ export function createAuthService(deps: AuthDeps) {
   const { db, users, sessions, tokens, clock, loginFailures } = deps;
   const limited = (user: User) => user.plan !== 'enterprise';
 
-  /** Refuses the attempt while this account has had too many failures from this client. */
-  async function checkFailureBudget(key: string): Promise<void> {
+  /**
+   * Spends one of this account's failure points for this client before the password is checked
+   * (a successful login gives them back), and refuses the attempt once none is left. Spending
+   * first, atomically, keeps parallel guesses from all passing a check made before any failed.
+   */
+  async function reserveAttempt(key: string): Promise<void> {
     if (!loginFailures) return;
-    const res = await loginFailures.get(key);
-    if (res !== null && res.consumedPoints >= loginFailures.points) {
-      throw Errors.tooManyRequests(Math.max(1, Math.ceil(res.msBeforeNext / 1000)));
+    try {
+      await loginFailures.consume(key);
+    } catch (err) {
+      if (err instanceof RateLimiterRes) throw Errors.tooManyRequests(Math.max(1, Math.ceil(err.msBeforeNext / 1000)));
+      throw err;
     }
-  }
-
-  async function recordFailure(key: string): Promise<void> {
-    // The point is only counted: the rejection once it runs out is checkFailureBudget's job.
-    await loginFailures?.penalty(key, 1);
   }
 
   return {
@@ -68,11 +69,8 @@ export function createAuthService(deps: AuthDeps) {
       }
       // Failures count per account and client IP: a guesser elsewhere cannot lock the owner out.
       const failureKey = `${found.id}:${client.ip}`;
-      await checkFailureBudget(failureKey);
-      if (!(await verifyPassword(found.passwordHash, password))) {
-        await recordFailure(failureKey);
-        throw Errors.invalidPassword();
-      }
+      await reserveAttempt(failureKey);
+      if (!(await verifyPassword(found.passwordHash, password))) throw Errors.invalidPassword();
       await loginFailures?.delete(failureKey);
 
       const sessionId = newSessionId();
