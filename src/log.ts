@@ -1,6 +1,14 @@
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
+
+/** Errors as pino logs them, less the SQL text drivers attach (mysql2 puts the values in `sql`). */
+function safeError(err: Error): Record<string, unknown> {
+  const serialized: Record<string, unknown> = { ...stdSerializers.err(err) };
+  delete serialized.sql;
+  delete serialized.bindings;
+  return serialized;
+}
 
 /**
  * The service's JSON logger. Credentials never reach it: these paths are redacted wherever a
@@ -9,6 +17,7 @@ export type { Logger };
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   const options = {
     level,
+    serializers: { err: safeError },
     redact: {
       paths: [
         'req.headers.authorization',

@@ -49,6 +49,7 @@ export function createDb(url: string, options: DbOptions = {}): Db {
     return knex({
       client: 'mysql2',
       log: knexLog(options),
+      compileSqlOnError: false,
       connection: mysqlConnection(url),
       acquireConnectionTimeout,
       pool: {
@@ -66,6 +67,9 @@ export function createDb(url: string, options: DbOptions = {}): Db {
   return knex({
     client: 'better-sqlite3',
     log: knexLog(options),
+    // A failed query's error shows its SQL with placeholders, never the bound values
+    // (passwords hashes, emails, health answers) that would otherwise reach the log.
+    compileSqlOnError: false,
     connection: { filename },
     useNullAsDefault: true,
     acquireConnectionTimeout,

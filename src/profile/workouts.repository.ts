@@ -11,7 +11,9 @@ const STREAK_WINDOW_DAYS = 400;
 
 /** Counts a streak from distinct workout days, newest first. */
 export function streakFrom(days: number[], today: number): number {
-  let expected = days[0] === today || days[0] === today - 1 ? days[0] : undefined;
+  // Days after today (a workout clock ahead of ours) neither start nor break a streak.
+  const latest = days.find((day) => day <= today);
+  let expected = latest === today || latest === today - 1 ? latest : undefined;
   let streak = 0;
   for (const day of days) {
     if (expected === undefined || day > expected) continue;
