@@ -80,5 +80,5 @@ describe('graceful shutdown of the real server process', () => {
     expect(code).toBe(0);
     expect(at - signalledAt).toBeLessThan(10_000);
     await expect(fetch(`${base}/healthz`)).rejects.toThrow();
-  });
+  }, 180_000);
 });
