@@ -89,6 +89,10 @@ export function buildRouter(deps: RouteDeps): Router {
     const handler = deps.handlers[operationId] as (input: HandlerInput<OperationId>) => Promise<Reply<OperationId>>;
     const authMode = authModeOf(operation, deps.api);
     const limiterName = (operation as { 'x-rate-limit'?: string })['x-rate-limit'];
+    if (limiterName !== undefined && !(limiterName in deps.rateLimiters)) {
+      // A misspelt name would silently leave the operation unlimited.
+      throw new Error(`${operationId}: x-rate-limit names an unknown limiter "${limiterName}"`);
+    }
     const limiter = limiterName === undefined ? undefined : deps.rateLimiters[limiterName];
 
     router.register(mountPath(deps.api, operation), [operation.method.toUpperCase()], async (ctx: Context) => {
