@@ -3,6 +3,7 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createDb } from './db/db.js';
 import { migrateLatest } from './db/migrate.js';
+import { answerClientErrors } from './http/client-errors.js';
 import { createLogger } from './log.js';
 
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
@@ -36,6 +37,7 @@ const server = app.koa.listen(config.port, config.host, () => {
   logger.info({ port, database }, `listening on http://localhost:${port}/api/v1`);
   console.log(`Fitness Account API listening on http://localhost:${port}/api/v1 (database: ${database})`);
 });
+answerClientErrors(server);
 
 const purge = setInterval(() => {
   app.purgeExpiredSessions().catch((err: unknown) => logger.warn({ err }, 'session purge failed'));

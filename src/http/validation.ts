@@ -13,7 +13,8 @@ function fieldOf(error: ErrorObject): string {
   if (error.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') {
     segments.push(params.additionalProperty);
   }
-  return '/' + segments.filter((s) => s !== '').join('/');
+  // The spec bounds `field` to 200 characters: an unknown key may be longer than that.
+  return ('/' + segments.filter((s) => s !== '').join('/')).slice(0, 200);
 }
 
 /** Turns Ajv's errors into the `errors` list of the envelope (a JSON pointer and a message each). */
@@ -22,6 +23,6 @@ export function toFieldErrors(errors: ErrorObject[]): FieldError[] {
     const field = fieldOf(error);
     if (field === '/' && error.keyword === 'required') return { field: '/body', message: 'a JSON body is required' };
     if (error.keyword === 'additionalProperties') return { field, message: 'is not an allowed field' };
-    return { field, message: error.message ?? 'is invalid' };
+    return { field, message: (error.message ?? 'is invalid').slice(0, 300) };
   });
 }

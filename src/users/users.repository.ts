@@ -151,8 +151,11 @@ export function createUsersRepository(db: Db) {
     },
 
     async findByUsername(username: string, exec: Executor = db): Promise<User | undefined> {
-      const row = await exec<UserRow>('users').where({ username_key: identityKey(username) }).first();
-      return row && toUser(row);
+      const key = identityKey(username);
+      const row = await exec<UserRow>('users').where({ username_key: key }).first();
+      // MySQL/MariaDB collations pad with spaces ('alice ' = 'alice'): only an exact key is a match,
+      // as on SQLite. (Login takes any string; elsewhere names cannot hold spaces.)
+      return row && row.username_key === key ? toUser(row) : undefined;
     },
 
     /** Reads the user and locks its row until the transaction ends (MySQL; SQLite serialises writers). */
@@ -162,11 +165,15 @@ export function createUsersRepository(db: Db) {
     },
 
     async usernameExists(username: string): Promise<boolean> {
-      return (await db('users').where({ username_key: identityKey(username) }).first('id')) !== undefined;
+      const key = identityKey(username);
+      const row = (await db('users').where({ username_key: key }).first('username_key')) as { username_key: string } | undefined;
+      return row?.username_key === key;
     },
 
     async emailExists(email: string): Promise<boolean> {
-      return (await db('users').where({ email_key: identityKey(email) }).first('id')) !== undefined;
+      const key = identityKey(email);
+      const row = (await db('users').where({ email_key: key }).first('email_key')) as { email_key: string } | undefined;
+      return row?.email_key === key;
     },
 
     /** Applies the patch; returns whether any column really changed value. */

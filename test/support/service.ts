@@ -4,6 +4,7 @@ import { createApp } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
 import type { Db } from '../../src/db/db.js';
 import { createLogger } from '../../src/log.js';
+import { answerClientErrors } from '../../src/http/client-errors.js';
 import { loadApi, type Api } from '../../src/http/spec.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
 
@@ -111,6 +112,7 @@ async function listen(db: Db, database: TestDatabase, config: Config, clock: (()
   const api = await sharedApi();
   const app = await createApp({ db, config, clock, api, logger: createLogger('silent') });
   const server = app.koa.listen(0, '127.0.0.1');
+  answerClientErrors(server);
   await new Promise((resolve) => server.once('listening', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   async function call(method: string, path: string, options: CallOptions = {}): Promise<CallResult> {
