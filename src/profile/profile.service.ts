@@ -54,11 +54,7 @@ export function createProfileService(deps: {
   async function load(userId: number) {
     const user = await users.findById(userId);
     if (!user) throw Errors.accountNotFound();
-    const [settings, summary, trainingUpdatedAt] = await Promise.all([
-      users.getSettings(userId),
-      training.summary(userId),
-      training.lastUpdated(userId),
-    ]);
+    const [settings, { summary, updatedAt: trainingUpdatedAt }] = await Promise.all([users.getSettings(userId), training.summary(userId)]);
     return { user, settings, summary, trainingUpdatedAt };
   }
 

@@ -98,10 +98,11 @@ export function createTrainingService(deps: { db: Db; training: TrainingReposito
       return { profile, metadata: metadataOf(now) };
     },
 
-    /** Reads the summary view inside a transaction that already holds the user's lock. */
-    summary: async (userId: number, exec: Db | Trx = db) => summaryOf((await current(userId, exec)).profile),
-
-    lastUpdated: async (userId: number, exec: Db | Trx = db) => (await training.find(userId, exec))?.updatedAt,
+    /** The summary view (/me, /user-data) and when the questionnaire was last written, in one read. */
+    async summary(userId: number) {
+      const { profile, updatedAt } = await current(userId);
+      return { summary: summaryOf(profile), updatedAt };
+    },
 
     /** Writes summary fields into the questionnaire; returns whether anything changed. The caller holds the user's lock. */
     async updateSummary(trx: Trx, userId: number, patch: SummaryPatch, now: number): Promise<boolean> {
