@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createSecretKey, randomUUID } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import type { Clock } from '../clock.js';
 import { Errors } from '../errors.js';
@@ -22,7 +22,8 @@ export interface TokenService {
 }
 
 export function createTokenService(secret: string, ttlSeconds: number, clock: Clock): TokenService {
-  const key = new TextEncoder().encode(secret);
+  // Imported once: jose would otherwise import raw key bytes again on every sign and verify.
+  const key = createSecretKey(Buffer.from(secret, 'utf8'));
   return {
     async sign(userId, sessionId) {
       const issuedAt = Math.floor(clock() / 1000);
