@@ -11,7 +11,7 @@ import { createDocsRouter } from './http/docs.js';
 import { errorMiddleware } from './http/errors.js';
 import { observeRequests } from './http/observe.js';
 import { createLimiter } from './http/rate-limit.js';
-import { buildRouter } from './http/routes.js';
+import { buildRoutes } from './http/routes.js';
 import { loadApi, type Api } from './http/spec.js';
 import type { HandlerMap } from './http/types.js';
 import { createLogger, type Logger } from './log.js';
@@ -82,7 +82,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     config.authRateLimit > 0
       ? createLimiter(config, db, { keyPrefix: 'auth', points: config.authRateLimit, durationSeconds: 60 })
       : undefined;
-  const router = buildRouter({ api, handlers, authenticate: auth.authenticate, rateLimiters: { auth: authLimiter } });
+  const routes = buildRoutes({ api, handlers, authenticate: auth.authenticate, rateLimiters: { auth: authLimiter } });
 
   // With TRUST_PROXY=N, ctx.ip is the address N hops from the right of X-Forwarded-For, never
   // the left-most (client-chosen) one.
@@ -101,8 +101,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
   }
   koa.use(errorMiddleware(logger));
   koa.use(createDocsRouter().routes());
-  koa.use(router.routes());
-  koa.use(router.allowedMethods());
+  koa.use(routes.dispatch);
+  koa.use(routes.router.routes());
+  koa.use(routes.router.allowedMethods());
   return {
     koa,
     purgeExpiredSessions: auth.purgeExpiredSessions,

@@ -1,6 +1,6 @@
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { AppError, Errors } from '../errors.js';
 import { authenticateRequest, authModeOf, type Authenticate } from './auth.js';
@@ -76,14 +76,22 @@ function send(ctx: Context, reply: { status: number; body?: unknown; headers?: R
   } else if (reply.body !== undefined) ctx.body = reply.body;
 }
 
+export interface Routes {
+  /** Answers requests for operations without path parameters by one Map lookup (O(1)). */
+  dispatch: Middleware;
+  /** Every operation, for paths with parameters and for 404/405 (mount `allowedMethods()` too). */
+  router: Router;
+}
+
 /**
  * One route per operation of the spec, built once at start-up: rate limit (where the operation
  * has `x-rate-limit`), authentication per its `security`, body parsing, validation, then the
- * handler named by its operationId. Dispatch is the router's; nothing is matched per request
- * against the whole spec.
+ * handler named by its operationId. Nothing is matched per request against the whole spec:
+ * static paths are found in a Map, the rest by @koa/router.
  */
-export function buildRouter(deps: RouteDeps): Router {
+export function buildRoutes(deps: RouteDeps): Routes {
   const router = new Router();
+  const exact = new Map<string, (ctx: Context) => Promise<void>>();
   for (const operation of deps.api.getOperations()) {
     const operationId = operation.operationId as OperationId;
     const handler = deps.handlers[operationId] as (input: HandlerInput<OperationId>) => Promise<Reply<OperationId>>;
@@ -95,7 +103,9 @@ export function buildRouter(deps: RouteDeps): Router {
     }
     const limiter = limiterName === undefined ? undefined : deps.rateLimiters[limiterName];
 
-    router.register(mountPath(deps.api, operation), [operation.method.toUpperCase()], async (ctx: Context) => {
+    const path = mountPath(deps.api, operation);
+    const method = operation.method.toUpperCase();
+    const handle = async (ctx: Context): Promise<void> => {
       ctx.state.operationId = operationId;
       ctx.state.route = operation.path;
       if (limiter) await consumeOrReject(ctx, limiter, ctx.ip);
@@ -116,7 +126,16 @@ export function buildRouter(deps: RouteDeps): Router {
         },
       } as HandlerInput<OperationId>;
       send(ctx, await handler(input));
-    });
+    };
+    router.register(path, [method], handle);
+    if (!path.includes(':')) {
+      exact.set(`${method} ${path}`, handle);
+      if (method === 'GET') exact.set(`HEAD ${path}`, handle);
+    }
   }
-  return router;
+  const dispatch: Middleware = (ctx, next) => {
+    const handle = exact.get(`${ctx.method} ${ctx.path}`);
+    return handle ? handle(ctx) : next();
+  };
+  return { dispatch, router };
 }
