@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Clock } from '../clock.js';
 import { transaction, type Db } from '../db/db.js';
 import { Errors } from '../errors.js';
 import type { AuthContext, ClientInfo } from '../http/types.js';
+import { spendPoint } from '../limits.js';
 import type { User, UsersRepository } from '../users/users.repository.js';
 import { hashPassword, spendDecoyVerification, verifyPassword } from './passwords.js';
 import type { Session, SessionsRepository } from './sessions.repository.js';
@@ -45,13 +46,7 @@ export function createAuthService(deps: AuthDeps) {
    * first, atomically, keeps parallel guesses from all passing a check made before any failed.
    */
   async function reserveAttempt(key: string): Promise<void> {
-    if (!loginFailures) return;
-    try {
-      await loginFailures.consume(key);
-    } catch (err) {
-      if (err instanceof RateLimiterRes) throw Errors.tooManyRequests(Math.max(1, Math.ceil(err.msBeforeNext / 1000)));
-      throw err;
-    }
+    if (loginFailures) await spendPoint(loginFailures, key);
   }
 
   return {

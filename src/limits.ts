@@ -1,0 +1,45 @@
+import { RateLimiterMemory, RateLimiterMySQL, RateLimiterRes, RateLimiterSQLite, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Config } from './config.js';
+import { isMysql, type Db } from './db/db.js';
+import { Errors } from './errors.js';
+
+export interface LimiterOptions {
+  keyPrefix: string;
+  points: number;
+  durationSeconds: number;
+}
+
+/**
+ * A rate-limiter-flexible limiter: in memory (one instance), or in the `rate_limits` table when
+ * RATE_LIMIT_STORE=database so that every instance on the same database shares the counters.
+ */
+export function createLimiter(config: Config, db: Db, options: LimiterOptions): RateLimiterAbstract {
+  const base = { keyPrefix: options.keyPrefix, points: options.points, duration: options.durationSeconds };
+  if (config.rateLimitStore === 'memory') return new RateLimiterMemory(base);
+  const store = { ...base, storeClient: db, storeType: 'knex', tableName: 'rate_limits', tableCreated: true };
+  if (isMysql(db)) {
+    // dbName is required: without it the library runs CREATE DATABASE on a default name.
+    const dbName = (db.client.config.connection as { database: string }).database;
+    return new RateLimiterMySQL({ ...store, dbName });
+  }
+  return new RateLimiterSQLite(store);
+}
+
+/**
+ * Spends one point of `key`, atomically in the limiter's store; throws 429 with Retry-After once
+ * none is left. `seen` gets the limiter's state either way (for RateLimit-* headers). A store
+ * failure is rethrown as is (rate-limiter-flexible rejects with an Error then, not a
+ * RateLimiterRes).
+ */
+export async function spendPoint(limiter: RateLimiterAbstract, key: string, seen?: (res: RateLimiterRes) => void): Promise<void> {
+  let res: RateLimiterRes;
+  try {
+    // Not `seen?.(await ...)`: an optional call skips evaluating its argument when `seen` is absent.
+    res = await limiter.consume(key);
+  } catch (err) {
+    if (!(err instanceof RateLimiterRes)) throw err;
+    seen?.(err);
+    throw Errors.tooManyRequests(Math.max(1, Math.ceil(err.msBeforeNext / 1000)));
+  }
+  seen?.(res);
+}
