@@ -54,7 +54,7 @@ function mutated(mutate: Mutation): Questionnaire {
 
 /** The questionnaire as GET returns it: as sent, with equipment [] when none was sent. */
 function stored(body: Questionnaire): unknown {
-  const copy: any = structuredClone(body);
+  const copy: Questionnaire & { preferences: { equipment?: string[] } } = structuredClone(body);
   copy.preferences.equipment ??= [];
   return copy;
 }
