@@ -22,7 +22,7 @@
  * --profile (a CPU profile of the server for each measured load, in bench/profiles/; profiling
  * slows the servers, so docs are not written; summarise with bench/profile-summary.ts),
  * --service-env NAME=VALUE (repeatable; experiments on the service under test, e.g.
- * LOG_LEVEL=silent, UV_THREADPOOL_SIZE=2, BENCH_SURVEY_STAT_CACHE_MS=1000; docs are not
+ * LOG_LEVEL=silent, UV_THREADPOOL_SIZE=2, SURVEY_DATA_RECHECK_MS=0; docs are not
  * written), --no-write (do not touch docs/benchmarks.md).
  */
 import { randomBytes } from 'node:crypto';

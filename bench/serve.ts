@@ -14,10 +14,8 @@
  * Configuration comes from the environment the parent sets (DATABASE_URL, JWT_SECRET, ...).
  */
 import { writeFileSync } from 'node:fs';
-import fsp from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { Session } from 'node:inspector/promises';
-import { syncBuiltinESMExports } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import { jwtVerify } from 'jose';
@@ -36,29 +34,7 @@ const padded = process.argv.includes('--padded');
 /** Work to do before exiting (closing pools). */
 const cleanups: (() => Promise<unknown>)[] = [];
 
-/**
- * Experiment only (bench/run.ts --service-env BENCH_SURVEY_STAT_CACHE_MS=1000): fs/promises.stat
- * answers from a memo for that many ms, which is what the survey service would cost if it
- * re-checked its file at most that often instead of on every request. Never on by default.
- */
-function memoiseStat(ms: number): void {
-  const original = fsp.stat;
-  const memo = new Map<string, { at: number; value: ReturnType<typeof original> }>();
-  (fsp as { stat: unknown }).stat = (path: string, options?: unknown) => {
-    const key = String(path);
-    const hit = memo.get(key);
-    const now = Date.now();
-    if (hit && now - hit.at < ms) return hit.value;
-    const value = original(path, options as undefined);
-    memo.set(key, { at: now, value });
-    return value;
-  };
-  syncBuiltinESMExports();
-}
-
 async function serviceServer(): Promise<Server> {
-  const statCacheMs = Number(process.env.BENCH_SURVEY_STAT_CACHE_MS ?? 0);
-  if (statCacheMs > 0) memoiseStat(statCacheMs);
   const { config } = loadConfig(process.env);
   const logger = createLogger(config.logLevel);
   const db = createDb(config.databaseUrl, { acquireTimeoutMs: config.dbAcquireTimeoutMs });

@@ -62,7 +62,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       : undefined;
   const auth = createAuthService({ db, users, sessions, tokens, clock, maxSessionsPerUser: config.maxSessionsPerUser, loginFailures });
 
-  const survey = createSurveyService(config.surveyDataFile);
+  const survey = createSurveyService(config.surveyDataFile, { recheckMs: config.surveyRecheckMs, clock });
   const training = createTrainingService({ db, training: createTrainingRepository(db), users, survey, clock });
   const profile = createProfileService({ db, users, workouts: createWorkoutsRepository(db), training, survey, clock });
 

@@ -22,6 +22,8 @@ export interface Config {
   trustProxy: number;
   logLevel: string;
   surveyDataFile: string;
+  /** The survey file is checked for changes at most this often (ms); 0 checks on every request. */
+  surveyRecheckMs: number;
   /** How long a request may wait for a pooled database connection before it answers 503. */
   dbAcquireTimeoutMs: number;
   /** Browser origins allowed by CORS; empty means CORS is off. */
@@ -125,6 +127,7 @@ export function loadConfig(env: Env): { config: Config; warnings: string[] } {
     trustProxy: trustProxy(env),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
     surveyDataFile: env.SURVEY_DATA_FILE || 'data/survey_data.json',
+    surveyRecheckMs: integer(env, 'SURVEY_DATA_RECHECK_MS', 1000, 0, 3_600_000),
     dbAcquireTimeoutMs: integer(env, 'DB_ACQUIRE_TIMEOUT_MS', 3000, 100, 60_000),
     corsOrigins: origins(env),
     shutdownDrainMs: integer(env, 'SHUTDOWN_DRAIN_MS', 1000, 0, 8000),

@@ -34,6 +34,7 @@ describe('loadConfig', () => {
       trustProxy: 0,
       logLevel: 'info',
       surveyDataFile: 'data/survey_data.json',
+      surveyRecheckMs: 1000,
       jwtSecret: SECRET,
     });
     expect(warnings).toEqual([]);

@@ -296,7 +296,7 @@ describe.each(databases)('the profile service on %s', (kind) => {
     const { db } = database;
     const clock = () => Date.now();
     const users = createUsersRepository(db);
-    const survey = createSurveyService('data/survey_data.json');
+    const survey = createSurveyService('data/survey_data.json', { recheckMs: 0, clock });
     const training = createTrainingService({ db, training: createTrainingRepository(db), users, survey, clock });
     profile = createProfileService({ db, users, workouts: createWorkoutsRepository(db), training, survey, clock });
   });

@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, u
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startService, type Service } from './support/service.js';
+import { manualClock, startService, type Service } from './support/service.js';
 
 const SURVEY_FILE = 'data/survey_data.json';
 
@@ -195,5 +195,52 @@ describe('survey data from a path that cannot be read', () => {
     const res = await service.call('GET', '/survey-data');
     expect(res.status).toBe(500);
     expect(res.body).toEqual({ code: 500, text: 'Failed to load survey data' });
+  });
+});
+
+// In production the file's modification time is checked at most once per SURVEY_DATA_RECHECK_MS.
+describe('survey data with a recheck interval', () => {
+  let dir: string;
+  let file: string;
+  let service: Service;
+  const clock = manualClock();
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'survey-'));
+    file = join(dir, 'survey_data.json');
+    copyFileSync(SURVEY_FILE, file);
+    service = await startService('sqlite', { surveyDataFile: file, surveyRecheckMs: 1000 }, clock);
+  });
+  afterAll(async () => {
+    await service.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('when the file changes, then the cached data is served until the interval has passed, then the new data', async () => {
+    const before = await service.call('GET', '/survey-data');
+    expect(before.body.countries).toHaveLength(249);
+
+    const changed = JSON.parse(readFileSync(SURVEY_FILE, 'utf8')) as Record<string, unknown>;
+    changed.countries = [{ code: 'kz', name: 'kazakhstan', display_name: 'Kazakhstan' }];
+    writeFileSync(file, JSON.stringify(changed));
+    const later = Date.now() / 1000 + 10;
+    utimesSync(file, later, later);
+
+    clock.advance(999);
+    const cached = await service.call('GET', '/survey-data');
+    expect(cached.body.countries).toHaveLength(249);
+    expect(cached.headers.get('etag')).toBe(before.headers.get('etag'));
+
+    clock.advance(1);
+    const after = await service.call('GET', '/survey-data');
+    expect(after.body.countries).toEqual([{ code: 'kz', name: 'kazakhstan', display_name: 'Kazakhstan' }]);
+    expect(after.headers.get('etag')).not.toBe(before.headers.get('etag'));
+  });
+
+  it('when the file disappears, then 404 once the interval has passed', async () => {
+    unlinkSync(file);
+    clock.advance(1000);
+    const res = await service.call('GET', '/survey-data');
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({ code: 404, text: 'Survey data file not found' });
   });
 });

@@ -41,6 +41,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     trustProxy: 0,
     logLevel: 'silent',
     surveyDataFile: 'data/survey_data.json',
+    // Tests rewrite the survey file and expect the next request to see it.
+    surveyRecheckMs: 0,
     dbAcquireTimeoutMs: 3000,
     corsOrigins: [],
     shutdownDrainMs: 0,
