@@ -100,8 +100,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     koa.use(cors({ origin: (ctx) => (allowed.has(ctx.get('origin')) ? ctx.get('origin') : ''), exposeHeaders: ['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'ETag', 'X-Request-Id'] }));
   }
   koa.use(errorMiddleware(logger));
-  koa.use(createDocsRouter().routes());
+  // Operations first: most requests end at the dispatch Map without trying the docs routes.
   koa.use(routes.dispatch);
+  koa.use(createDocsRouter().routes());
   koa.use(routes.router.routes());
   koa.use(routes.router.allowedMethods());
   return {

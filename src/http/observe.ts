@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import type { Logger } from '../log.js';
+import { requestLineLogger, type Logger } from '../log.js';
 import type { Metrics } from '../ops/metrics.js';
 
 /**
@@ -8,6 +8,7 @@ import type { Metrics } from '../ops/metrics.js';
  * Bodies are never logged, so passwords, tokens and health answers cannot reach the log.
  */
 export function observeRequests(logger: Logger, metrics: Metrics) {
+  const requestLog = requestLineLogger(logger);
   return async (ctx: Context, next: Next): Promise<void> => {
     const started = process.hrtime.bigint();
     try {
@@ -21,7 +22,7 @@ export function observeRequests(logger: Logger, metrics: Metrics) {
       const operation = (ctx.state.operationId as string | undefined) ?? 'unmatched';
       const errorText = ctx.status >= 400 ? (ctx.body as { text?: string } | undefined)?.text : undefined;
       metrics.observe(operation, ctx.status, seconds, errorText);
-      logger.info(
+      requestLog.info(
         {
           requestId: ctx.state.requestId,
           method: ctx.method,

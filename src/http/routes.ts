@@ -7,7 +7,7 @@ import { authenticateRequest, authModeOf, type Authenticate } from './auth.js';
 import { consumeOrReject } from './rate-limit.js';
 import { API_ROOT, type Api, type ApiOperation } from './spec.js';
 import { RawJson, type AuthContext, type HandlerInput, type HandlerMap, type OperationId, type Reply } from './types.js';
-import { toFieldErrors } from './validation.js';
+import { createRequestValidator } from './validation.js';
 
 export const BODY_LIMIT = '16kb';
 
@@ -51,19 +51,6 @@ function bodyError(err: unknown): AppError {
   return Errors.invalidJson();
 }
 
-/** Validates against the validators openapi-backend compiled for this operation; returns coerced params. */
-function validate(ctx: Context, api: Api, operation: ApiOperation, body: unknown) {
-  const result = api.validator.validateRequest(
-    { method: ctx.method, path: ctx.path, headers: ctx.headers as Record<string, string>, query: ctx.querystring, body },
-    operation,
-  );
-  if (result.errors) {
-    const text = (operation as { 'x-validation-text'?: string })['x-validation-text'];
-    throw Errors.invalidRequest(toFieldErrors(result.errors), text);
-  }
-  return { query: result.coerced?.query ?? {}, params: result.coerced?.params ?? {} };
-}
-
 function send(ctx: Context, reply: { status: number; body?: unknown; headers?: Record<string, string> }): void {
   ctx.status = reply.status;
   if (reply.headers) ctx.set(reply.headers);
@@ -103,6 +90,7 @@ export function buildRoutes(deps: RouteDeps): Routes {
     }
     const limiter = limiterName === undefined ? undefined : deps.rateLimiters[limiterName];
 
+    const validate = createRequestValidator(deps.api, operation);
     const path = mountPath(deps.api, operation);
     const method = operation.method.toUpperCase();
     const handle = async (ctx: Context): Promise<void> => {
@@ -112,7 +100,7 @@ export function buildRoutes(deps: RouteDeps): Routes {
       const caller: AuthContext | undefined = await authenticateRequest(ctx, authMode, deps.authenticate);
       if (caller) ctx.state.userId = caller.userId;
       const body = await readBody(ctx, operation);
-      const { query, params } = validate(ctx, deps.api, operation, body);
+      const { query, params } = validate(ctx, body);
       const input = {
         body,
         query,

@@ -1,5 +1,7 @@
-import type { ErrorObject } from 'ajv';
-import type { FieldError } from '../errors.js';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { Context } from 'koa';
+import { Errors, type FieldError } from '../errors.js';
+import type { Api, ApiOperation } from './spec.js';
 
 // openapi-backend validates an object { requestBody, path, query, header, cookie }; clients know
 // these places as body, path, query and header.
@@ -25,4 +27,47 @@ export function toFieldErrors(errors: ErrorObject[]): FieldError[] {
     if (error.keyword === 'additionalProperties') return { field, message: 'is not an allowed field' };
     return { field, message: (error.message ?? 'is invalid').slice(0, 300) };
   });
+}
+
+export interface ValidInput {
+  query: Record<string, unknown>;
+  params: Record<string, unknown>;
+}
+
+const NO_INPUT: ValidInput = Object.freeze({ query: Object.freeze({}), params: Object.freeze({}) }) as ValidInput;
+
+/**
+ * The request check of one operation, with the validators openapi-backend compiled for it.
+ *
+ * When the operation takes no body and no query, path or cookie parameters, and the request has
+ * no query string, only its headers can be wrong: they go straight to the compiled parameters
+ * validator, with the object openapi-backend's own parsing would build (path and query empty,
+ * cookies unchecked as none are declared). Everything else takes the documented
+ * `validateRequest`, whose request parsing (qs, cookies, path templates) was about a fifth of a
+ * cached GET's CPU.
+ */
+export function createRequestValidator(api: Api, operation: ApiOperation) {
+  const failText = (operation as { 'x-validation-text'?: string })['x-validation-text'];
+  const headersOnly = !operation.requestBody && (operation.parameters ?? []).every((p) => 'in' in p && p.in === 'header');
+  const validators = api.validator.getRequestValidatorsForOperation(operation.operationId as string) as ValidateFunction[];
+
+  const fail = (errors: ErrorObject[]) => Errors.invalidRequest(toFieldErrors(errors), failText);
+
+  return (ctx: Context, body: unknown): ValidInput => {
+    if (headersOnly && ctx.querystring === '') {
+      // A copy: the parameters validator coerces types in place.
+      const parameters = { path: {}, query: {}, header: { ...ctx.headers }, cookie: {} };
+      for (const validate of validators) {
+        if (!validate(parameters)) throw fail(validate.errors ?? []);
+      }
+      return NO_INPUT;
+    }
+    const result = api.validator.validateRequest(
+      { method: ctx.method, path: ctx.path, headers: ctx.headers as Record<string, string>, query: ctx.querystring, body },
+      operation,
+    );
+    if (result.errors) throw fail(result.errors);
+    const coerced = result.coerced as { query?: Record<string, unknown>; params?: Record<string, unknown> } | undefined;
+    return { query: coerced?.query ?? {}, params: coerced?.params ?? {} };
+  };
 }

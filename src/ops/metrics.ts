@@ -57,12 +57,28 @@ export function createMetrics(db: Db, countActiveSessions: () => Promise<number>
     },
   });
 
+  // The series of each operation and status, looked up once: prom-client hashes the label
+  // object on every inc/observe otherwise. Operations and statuses are few, so this stays small.
+  const series = new Map<string, { count: () => void; time: (seconds: number) => void }>();
+  function seriesOf(operation: string, status: number) {
+    const key = `${operation} ${status}`;
+    let found = series.get(key);
+    if (!found) {
+      const labels = { operation, status: String(status) };
+      const counter = requests.labels(labels);
+      const histogram = duration.labels(labels);
+      found = { count: () => counter.inc(), time: (seconds) => histogram.observe(seconds) };
+      series.set(key, found);
+    }
+    return found;
+  }
+
   return {
     /** Records one answered request; for logins also its outcome (`success` or the error text). */
     observe(operation: string, status: number, seconds: number, errorText?: string): void {
-      const labels = { operation, status: String(status) };
-      requests.inc(labels);
-      duration.observe(labels, seconds);
+      const { count, time } = seriesOf(operation, status);
+      count();
+      time(seconds);
       if (operation === 'login') logins.inc({ outcome: status === 200 ? 'success' : (errorText ?? String(status)).toLowerCase().replace(/\W+/g, '_') });
     },
     render: () => registry.metrics(),
