@@ -18,6 +18,7 @@ import { createLogger, type Logger } from './log.js';
 import { createMetrics } from './ops/metrics.js';
 import { createOpsHandlers } from './ops/ops.handlers.js';
 import { createProfileHandlers } from './profile/profile.handlers.js';
+import { createProfileRepository } from './profile/profile.repository.js';
 import { createProfileService } from './profile/profile.service.js';
 import { createWorkoutsRepository } from './profile/workouts.repository.js';
 import { createSurveyHandlers } from './survey/survey.handlers.js';
@@ -64,7 +65,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   const survey = createSurveyService(config.surveyDataFile, { recheckMs: config.surveyRecheckMs, clock });
   const training = createTrainingService({ db, training: createTrainingRepository(db), users, survey, clock });
-  const profile = createProfileService({ db, users, workouts: createWorkoutsRepository(db), training, survey, clock });
+  const profile = createProfileService({ db, users, people: createProfileRepository(db), workouts: createWorkoutsRepository(db), training, survey, clock });
 
   const metrics = createMetrics(db, auth.countActiveSessions);
   let shuttingDown = false;

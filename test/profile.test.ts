@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../src/errors.js';
+import { createProfileRepository } from '../src/profile/profile.repository.js';
 import { createProfileService, type ProfileService } from '../src/profile/profile.service.js';
 import { createWorkoutsRepository } from '../src/profile/workouts.repository.js';
 import { createSurveyService } from '../src/survey/survey.service.js';
@@ -298,7 +299,7 @@ describe.each(databases)('the profile service on %s', (kind) => {
     const users = createUsersRepository(db);
     const survey = createSurveyService('data/survey_data.json', { recheckMs: 0, clock });
     const training = createTrainingService({ db, training: createTrainingRepository(db), users, survey, clock });
-    profile = createProfileService({ db, users, workouts: createWorkoutsRepository(db), training, survey, clock });
+    profile = createProfileService({ db, users, people: createProfileRepository(db), workouts: createWorkoutsRepository(db), training, survey, clock });
   });
   afterAll(() => database.drop());
 

@@ -5,6 +5,7 @@ import type { SurveyService } from '../survey/survey.service.js';
 import type { SummaryPatch, TrainingService } from '../training/training.service.js';
 import type { Settings, SettingsValues, User, UserPatch, UsersRepository } from '../users/users.repository.js';
 import { duplicateError } from '../users/users.service.js';
+import type { ProfileRepository } from './profile.repository.js';
 import type { WorkoutsRepository } from './workouts.repository.js';
 
 export interface SettingsPatch {
@@ -38,12 +39,13 @@ export type ProfileService = ReturnType<typeof createProfileService>;
 export function createProfileService(deps: {
   db: Db;
   users: UsersRepository;
+  people: ProfileRepository;
   workouts: WorkoutsRepository;
   training: TrainingService;
   survey: SurveyService;
   clock: Clock;
 }) {
-  const { db, users, workouts, training, survey, clock } = deps;
+  const { db, users, people, workouts, training, survey, clock } = deps;
 
   async function checkCountry(country: string | null | undefined): Promise<void> {
     if (country === undefined || country === null) return;
@@ -52,10 +54,10 @@ export function createProfileService(deps: {
   }
 
   async function load(userId: number) {
-    const user = await users.findById(userId);
-    if (!user) throw Errors.accountNotFound();
-    const [settings, { summary, updatedAt: trainingUpdatedAt }] = await Promise.all([users.getSettings(userId), training.summary(userId)]);
-    return { user, settings, summary, trainingUpdatedAt };
+    const person = await people.findPerson(userId);
+    if (!person) throw Errors.accountNotFound();
+    const { summary, updatedAt: trainingUpdatedAt } = await training.summary(person.training);
+    return { user: person.user, settings: person.settings, summary, trainingUpdatedAt };
   }
 
   /**

@@ -15,6 +15,10 @@ interface TrainingRow {
   updated_at: number | string;
 }
 
+export function toTrainingRecord(profile: string, updatedAt: number | string): TrainingRecord {
+  return { profile: JSON.parse(profile) as StoredTrainingProfile, updatedAt: Number(updatedAt) };
+}
+
 export type TrainingRepository = ReturnType<typeof createTrainingRepository>;
 
 /** One questionnaire document per user (JSON text: MariaDB and SQLite both return strings). */
@@ -22,7 +26,7 @@ export function createTrainingRepository(db: Db) {
   return {
     async find(userId: number, exec: Executor = db): Promise<TrainingRecord | undefined> {
       const row = await exec<TrainingRow>('training_profiles').where({ user_id: userId }).first();
-      return row && { profile: JSON.parse(row.profile) as StoredTrainingProfile, updatedAt: Number(row.updated_at) };
+      return row && toTrainingRecord(row.profile, row.updated_at);
     },
 
     async save(trx: Trx, userId: number, profile: StoredTrainingProfile, now: number): Promise<void> {

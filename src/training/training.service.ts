@@ -5,7 +5,7 @@ import { transaction, type Db, type Trx } from '../db/db.js';
 import { Errors } from '../errors.js';
 import type { SurveyService } from '../survey/survey.service.js';
 import type { UsersRepository } from '../users/users.repository.js';
-import type { StoredTrainingProfile, TrainingRepository } from './training.repository.js';
+import type { StoredTrainingProfile, TrainingRecord, TrainingRepository } from './training.repository.js';
 
 export type TrainingProfileInput = components['schemas']['TrainingProfile'];
 type Metadata = components['schemas']['TrainingProfileMetadata'];
@@ -74,10 +74,12 @@ export function createTrainingService(deps: { db: Db; training: TrainingReposito
     };
   }
 
-  async function current(userId: number, exec: Db | Trx = db) {
-    const record = await training.find(userId, exec);
+  /** A stored questionnaire, or the defaults (and no update time) when there is none. */
+  async function orDefaults(record: TrainingRecord | undefined) {
     return { profile: record?.profile ?? (await defaults()), updatedAt: record?.updatedAt };
   }
+
+  const current = async (userId: number, exec: Db | Trx = db) => orDefaults(await training.find(userId, exec));
 
   return {
     /** The stored questionnaire, or the defaults with `last_updated: null` before the first one. */
@@ -98,9 +100,9 @@ export function createTrainingService(deps: { db: Db; training: TrainingReposito
       return { profile, metadata: metadataOf(now) };
     },
 
-    /** The summary view (/me, /user-data) and when the questionnaire was last written, in one read. */
-    async summary(userId: number) {
-      const { profile, updatedAt } = await current(userId);
+    /** The summary view (/me, /user-data) of a stored questionnaire (or the defaults), and when it was written. */
+    async summary(record: TrainingRecord | undefined) {
+      const { profile, updatedAt } = await orDefaults(record);
       return { summary: summaryOf(profile), updatedAt };
     },
 

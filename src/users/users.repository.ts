@@ -52,7 +52,7 @@ export interface Settings extends SettingsValues {
   updatedAt: number;
 }
 
-interface UserRow {
+export interface UserRow {
   id: number;
   username: string;
   username_key: string;
@@ -72,7 +72,7 @@ interface UserRow {
   last_login: number | string | null;
 }
 
-interface SettingsRow {
+export interface SettingsRow {
   user_id: number;
   notify_email: number | boolean;
   notify_push: number | boolean;
@@ -80,7 +80,7 @@ interface SettingsRow {
   updated_at: number | string;
 }
 
-function toUser(row: UserRow): User {
+export function toUser(row: UserRow): User {
   return {
     id: Number(row.id),
     username: row.username,
@@ -100,7 +100,7 @@ function toUser(row: UserRow): User {
   };
 }
 
-function toSettings(row: SettingsRow): Settings {
+export function toSettings(row: SettingsRow): Settings {
   return {
     notifyEmail: Boolean(row.notify_email),
     notifyPush: Boolean(row.notify_push),
