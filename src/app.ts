@@ -83,7 +83,14 @@ export async function createApp(deps: AppDeps): Promise<App> {
     config.authRateLimit > 0
       ? createLimiter(config, db, { keyPrefix: 'auth', points: config.authRateLimit, durationSeconds: 60 })
       : undefined;
-  const routes = buildRoutes({ api, handlers, authenticate: auth.authenticate, rateLimiters: { auth: authLimiter } });
+  const routes = buildRoutes({
+    api,
+    handlers,
+    authenticate: auth.authenticate,
+    // /me and /user-data show the whole person: read it with the session check, in one statement.
+    callerViews: { getMe: 'person', getUserData: 'person' },
+    rateLimiters: { auth: authLimiter },
+  });
 
   // With TRUST_PROXY=N, ctx.ip is the address N hops from the right of X-Forwarded-For, never
   // the left-most (client-chosen) one.

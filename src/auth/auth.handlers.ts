@@ -31,7 +31,7 @@ export function createAuthHandlers(service: AuthService, clock: Clock) {
     }),
 
     verifyToken: async ({ auth }) => {
-      const user = await service.currentUser(auth);
+      const { user } = auth;
       return {
         status: 200,
         body: {

@@ -7,7 +7,7 @@ import type { AuthContext, ClientInfo } from '../http/types.js';
 import { spendPoint } from '../limits.js';
 import type { User, UsersRepository } from '../users/users.repository.js';
 import { hashPassword, spendDecoyVerification, verifyPassword } from './passwords.js';
-import type { Session, SessionsRepository } from './sessions.repository.js';
+import type { CallerView, Session, SessionsRepository } from './sessions.repository.js';
 import type { TokenClaims, TokenService } from './tokens.js';
 
 export interface AuthDeps {
@@ -95,28 +95,22 @@ export function createAuthService(deps: AuthDeps) {
       return { token, claims, user };
     },
 
-    /** The caller of a bearer token: valid only while its session is active and its user exists. */
-    async authenticate(token: string): Promise<AuthContext> {
+    /**
+     * The caller of a bearer token: valid only while its session is active and its user exists.
+     * The view says what else to read in the same statement.
+     */
+    async authenticate(token: string, view: CallerView = 'account'): Promise<AuthContext> {
       const claims = await tokens.verify(token);
-      const session = await sessions.findActive(claims.sessionId, clock());
-      if (!session || session.userId !== claims.userId) throw Errors.unauthorized();
-      return { userId: claims.userId, sessionId: claims.sessionId, issuedAt: claims.issuedAt, expiresAt: claims.expiresAt };
+      const caller = await sessions.findCaller(claims.sessionId, claims.userId, clock(), view);
+      if (!caller) throw Errors.unauthorized();
+      return { ...caller, userId: claims.userId, sessionId: claims.sessionId, issuedAt: claims.issuedAt, expiresAt: claims.expiresAt };
     },
 
     /** Ends the caller's session; returns the user's other active sessions, or -1 without a limit. */
     async logout(auth: AuthContext): Promise<number> {
       const now = clock();
       if (!(await sessions.revoke(auth.sessionId, auth.userId, now))) throw Errors.unauthorized();
-      const user = await users.findById(auth.userId);
-      if (!user) throw Errors.unauthorized();
-      return limited(user) ? sessions.countActive(user.id, now) : UNLIMITED;
-    },
-
-    /** The user behind a valid token; 401 if it was deleted meanwhile. */
-    async currentUser(auth: AuthContext): Promise<User> {
-      const user = await users.findById(auth.userId);
-      if (!user) throw Errors.unauthorized();
-      return user;
+      return limited(auth.user) ? sessions.countActive(auth.userId, now) : UNLIMITED;
     },
 
     listSessions: (auth: AuthContext): Promise<Session[]> => sessions.listActive(auth.userId, clock()),
@@ -127,8 +121,7 @@ export function createAuthService(deps: AuthDeps) {
 
     /** Changes the password and ends every other session of the user; the caller's stays. */
     async changePassword(auth: AuthContext, currentPassword: string, newPassword: string): Promise<void> {
-      const user = await users.findById(auth.userId);
-      if (!user) throw Errors.unauthorized();
+      const { user } = auth;
       if (!(await verifyPassword(user.passwordHash, currentPassword))) throw Errors.invalidCurrentPassword();
       if (newPassword === currentPassword) throw Errors.samePassword();
       const newHash = await hashPassword(newPassword);

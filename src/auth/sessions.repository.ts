@@ -1,4 +1,6 @@
 import type { Db, Executor, Trx } from '../db/db.js';
+import { joinPerson, PERSON_COLUMNS, toPerson, type Person, type PersonRow } from '../profile/profile.repository.js';
+import { toUser, type User, type UserRow } from '../users/users.repository.js';
 
 export interface Session {
   id: string;
@@ -33,11 +35,21 @@ function toSession(row: SessionRow): Session {
   };
 }
 
+/** What an authenticated request reads about its caller with the session check. */
+export type CallerView = 'account' | 'person';
+
+export interface Caller {
+  user: User;
+  /** With the 'person' view: also the settings and questionnaire. */
+  person?: Person;
+}
+
 export type SessionsRepository = ReturnType<typeof createSessionsRepository>;
 
 /** Server-side sessions: active while not revoked and not expired. */
 export function createSessionsRepository(db: Db) {
-  const active = (exec: Executor, now: number) => exec<SessionRow>('sessions').whereNull('revoked_at').andWhere('expires_at', '>', now);
+  const active = (exec: Executor, now: number) =>
+    exec<SessionRow>('sessions').whereNull('sessions.revoked_at').andWhere('sessions.expires_at', '>', now);
   return {
     async insert(trx: Trx, session: Session): Promise<void> {
       await trx('sessions').insert({
@@ -51,13 +63,25 @@ export function createSessionsRepository(db: Db) {
       });
     },
 
-    /** The active session with this id, if its user still exists (a primary-key lookup). */
-    async findActive(id: string, now: number): Promise<Session | undefined> {
-      const row = await active(db, now)
+    /**
+     * The caller of an active session of this user, read in the same statement as the session
+     * check (one primary-key lookup joined on primary keys): the user's row, and with the
+     * 'person' view its settings and questionnaire too. Undefined when the session is not
+     * active or not this user's, or the user is gone.
+     */
+    async findCaller(id: string, userId: number, now: number, view: CallerView): Promise<Caller | undefined> {
+      const query = active(db, now)
         .andWhere('sessions.id', id)
-        .join('users', 'users.id', 'sessions.user_id')
-        .first<SessionRow | undefined>('sessions.*');
-      return row && toSession(row);
+        .andWhere('sessions.user_id', userId)
+        .join('users', 'users.id', 'sessions.user_id');
+      if (view === 'person') {
+        const row = await joinPerson(query).first<PersonRow | undefined>(PERSON_COLUMNS);
+        if (!row) return undefined;
+        const person = toPerson(row);
+        return { user: person.user, person };
+      }
+      const row = await query.first<UserRow | undefined>('users.*');
+      return row && { user: toUser(row) };
     },
 
     async listActive(userId: number, now: number): Promise<Session[]> {

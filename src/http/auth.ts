@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import { Errors } from '../errors.js';
 import type { ApiOperation, Api } from './spec.js';
+import type { CallerView } from '../auth/sessions.repository.js';
 import type { AuthContext } from './types.js';
 
 /** How an operation's `security` asks for a token: always, optionally (`- {}` listed), or never. */
@@ -18,13 +19,18 @@ export function authModeOf(operation: ApiOperation, api: Api): AuthMode {
 const BEARER = /^Bearer ([A-Za-z0-9_.~+/=-]{1,4096})$/i;
 
 /** Verifies a bearer token and its session; throws a 401 AppError when either is not valid. */
-export type Authenticate = (token: string) => Promise<AuthContext>;
+export type Authenticate = (token: string, view: CallerView) => Promise<AuthContext>;
 
 /**
  * The caller of this request, per the operation's auth mode: a missing token is 401 where one
  * is required, and a token that is sent is always checked.
  */
-export async function authenticateRequest(ctx: Context, mode: AuthMode, authenticate: Authenticate): Promise<AuthContext | undefined> {
+export async function authenticateRequest(
+  ctx: Context,
+  mode: AuthMode,
+  authenticate: Authenticate,
+  view: CallerView,
+): Promise<AuthContext | undefined> {
   if (mode === 'none') return undefined;
   const header = ctx.get('authorization');
   if (header === '') {
@@ -33,5 +39,5 @@ export async function authenticateRequest(ctx: Context, mode: AuthMode, authenti
   }
   const token = BEARER.exec(header)?.[1];
   if (token === undefined) throw Errors.unauthorized();
-  return authenticate(token);
+  return authenticate(token, view);
 }

@@ -2,6 +2,7 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { CallerView } from '../auth/sessions.repository.js';
 import { AppError, Errors } from '../errors.js';
 import { authenticateRequest, authModeOf, type Authenticate } from './auth.js';
 import { consumeOrReject } from './rate-limit.js';
@@ -15,6 +16,11 @@ export interface RouteDeps {
   api: Api;
   handlers: HandlerMap;
   authenticate: Authenticate;
+  /**
+   * Operations whose handler reads more of the caller than the account ('person': settings and
+   * questionnaire too), in the statement that checks the session; others read the account.
+   */
+  callerViews?: Partial<Record<OperationId, CallerView>>;
   /** Limiters named by the operations' `x-rate-limit` extension. */
   rateLimiters: Record<string, RateLimiterAbstract | undefined>;
 }
@@ -83,6 +89,7 @@ export function buildRoutes(deps: RouteDeps): Routes {
     const operationId = operation.operationId as OperationId;
     const handler = deps.handlers[operationId] as (input: HandlerInput<OperationId>) => Promise<Reply<OperationId>>;
     const authMode = authModeOf(operation, deps.api);
+    const view = deps.callerViews?.[operationId] ?? 'account';
     const limiterName = (operation as { 'x-rate-limit'?: string })['x-rate-limit'];
     if (limiterName !== undefined && !(limiterName in deps.rateLimiters)) {
       // A misspelt name would silently leave the operation unlimited.
@@ -97,7 +104,7 @@ export function buildRoutes(deps: RouteDeps): Routes {
       ctx.state.operationId = operationId;
       ctx.state.route = operation.path;
       if (limiter) await consumeOrReject(ctx, limiter, ctx.ip);
-      const caller: AuthContext | undefined = await authenticateRequest(ctx, authMode, deps.authenticate);
+      const caller: AuthContext | undefined = await authenticateRequest(ctx, authMode, deps.authenticate, view);
       if (caller) ctx.state.userId = caller.userId;
       const body = await readBody(ctx, operation);
       const { query, params } = validate(ctx, body);

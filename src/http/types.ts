@@ -1,4 +1,5 @@
 import type { operations } from '../../generated/api.js';
+import type { Caller } from '../auth/sessions.repository.js';
 
 /** Every operationId of openapi.yaml. */
 export type OperationId = keyof operations;
@@ -33,8 +34,8 @@ export type Reply<K extends OperationId> = {
   };
 }[NonErrorStatus<K>];
 
-/** The caller identified by a valid bearer token and its live session. */
-export interface AuthContext {
+/** The caller identified by a valid bearer token and its live session, as read with the session check. */
+export interface AuthContext extends Caller {
   userId: number;
   sessionId: string;
   issuedAt: number;

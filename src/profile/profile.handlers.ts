@@ -44,7 +44,7 @@ function toUserPatch(update: ProfileUpdate): UserPatch {
 export function createProfileHandlers(service: ProfileService) {
   return {
     getMe: async ({ auth }) => {
-      const { user, settings, summary } = await service.me(auth.userId);
+      const { user, settings, summary } = await service.me(auth.userId, auth.person);
       return {
         status: 200,
         body: {
@@ -57,7 +57,7 @@ export function createProfileHandlers(service: ProfileService) {
     },
 
     getUserData: async ({ auth }) => {
-      const { user, settings, summary, achievements, lastUpdated } = await service.userData(auth.userId);
+      const { user, settings, summary, achievements, lastUpdated } = await service.userData(auth.userId, auth.person);
       return {
         status: 200,
         body: {

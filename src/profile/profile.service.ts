@@ -5,7 +5,7 @@ import type { SurveyService } from '../survey/survey.service.js';
 import type { SummaryPatch, TrainingService } from '../training/training.service.js';
 import type { Settings, SettingsValues, User, UserPatch, UsersRepository } from '../users/users.repository.js';
 import { duplicateError } from '../users/users.service.js';
-import type { ProfileRepository } from './profile.repository.js';
+import type { Person, ProfileRepository } from './profile.repository.js';
 import type { WorkoutsRepository } from './workouts.repository.js';
 
 export interface SettingsPatch {
@@ -53,8 +53,9 @@ export function createProfileService(deps: {
     if (!data.countries.some((c) => c.code === country)) throw Errors.unknownCountry();
   }
 
-  async function load(userId: number) {
-    const person = await people.findPerson(userId);
+  /** The person behind the account; `known` when the caller's authentication already read it. */
+  async function load(userId: number, known?: Person) {
+    const person = known ?? (await people.findPerson(userId));
     if (!person) throw Errors.accountNotFound();
     const { summary, updatedAt: trainingUpdatedAt } = await training.summary(person.training);
     return { user: person.user, settings: person.settings, summary, trainingUpdatedAt };
@@ -88,8 +89,8 @@ export function createProfileService(deps: {
     me: load,
 
     /** Everything /user-data shows: /me's data plus achievements and the last change time. */
-    async userData(userId: number) {
-      const loaded = await load(userId);
+    async userData(userId: number, known?: Person) {
+      const loaded = await load(userId, known);
       const achievements = await workouts.achievements(userId, clock());
       const lastUpdated = Math.max(loaded.user.updatedAt, loaded.settings.updatedAt, loaded.trainingUpdatedAt ?? 0);
       return { ...loaded, achievements, lastUpdated };
