@@ -74,7 +74,7 @@ describe.each(databases)('session limit on %s', (kind) => {
     expect(res.status).toBe(200);
   });
 
-  it('when the sessions at the limit have expired, then they do not count, the login succeeds and the expired rows are purged', async () => {
+  it('when the sessions at the limit have expired, then they do not count, the login succeeds and the periodic purge deletes them', async () => {
     const user = await registerUser(service);
     const userId = await userIdOf(service, user.username);
     const old: string[] = [];
@@ -85,13 +85,15 @@ describe.each(databases)('session limit on %s', (kind) => {
     clock.advance((TTL + 1) * 1000);
     const res = await service.call('POST', '/login', { body: { username: user.username, password: user.password } });
     expect(res.status).toBe(200);
+    expect(await service.db('sessions').where({ user_id: userId })).toHaveLength(LIMIT + 1);
+    expect(await service.purgeExpiredSessions()).toBeGreaterThanOrEqual(LIMIT + 1);
     const rows = await service.db('sessions').where({ user_id: userId });
     expect(rows).toHaveLength(1);
     expect(rows[0].token_prefix).toBe((res.body.token as string).slice(0, 10));
     for (const token of old) expect(await verifyStatus(service, token)).toBe(401);
   });
 
-  it('when a session is revoked and later expires, then the next login purges its row as well', async () => {
+  it('when a session is revoked and later expires, then the periodic purge deletes its row as well, and only expired rows', async () => {
     const user = await registerUser(service);
     const userId = await userIdOf(service, user.username);
     const token = await loginUser(service, user);
@@ -99,6 +101,7 @@ describe.each(databases)('session limit on %s', (kind) => {
     expect(await service.db('sessions').where({ user_id: userId })).toHaveLength(1);
     clock.advance((TTL + 1) * 1000);
     await loginUser(service, user);
+    await service.purgeExpiredSessions();
     const rows = await service.db('sessions').where({ user_id: userId });
     expect(rows).toHaveLength(1);
     expect(rows[0].revoked_at).toBeNull();

@@ -53,8 +53,9 @@ export function createAuthService(deps: AuthDeps) {
     /**
      * Checks the credentials and opens a session. The session-limit check and the insert run in
      * one transaction holding the user's row lock, so parallel logins cannot pass the limit; the
-     * password hash is re-read under that lock, so a login checked against a password that was
-     * changed meanwhile fails.
+     * lock is taken by an update that requires the verified password hash, so a login checked
+     * against a password that was changed meanwhile fails. Expired sessions are deleted by the
+     * periodic purge, not here: they already do not count.
      */
     async login(username: string, password: string, revokeOthers: boolean, client: ClientInfo): Promise<LoginResult> {
       const found = await users.findByUsername(username);
@@ -72,25 +73,25 @@ export function createAuthService(deps: AuthDeps) {
       const { token, claims } = await tokens.sign(found.id, sessionId);
       const now = clock();
       const user = await transaction(db, async (trx) => {
-        const locked = await users.lockById(trx, found.id);
-        if (!locked) throw Errors.userNotFound();
-        if (locked.passwordHash !== found.passwordHash) throw Errors.invalidPassword();
-        await sessions.purgeExpired(now, locked.id, trx);
-        if (revokeOthers) await sessions.revokeAllExcept(trx, locked.id, undefined, now);
-        else if (limited(locked) && (await sessions.countActive(locked.id, now, trx)) >= deps.maxSessionsPerUser) {
+        // One statement takes the user's row lock, checks that the password verified above is
+        // still the stored one (a change committed meanwhile fails the login) and records the login.
+        if (!(await users.recordLogin(trx, found.id, found.passwordHash, now))) {
+          throw (await users.findById(found.id, trx)) ? Errors.invalidPassword() : Errors.userNotFound();
+        }
+        if (revokeOthers) await sessions.revokeAllExcept(trx, found.id, undefined, now);
+        else if (limited(found) && (await sessions.countActive(found.id, now, trx)) >= deps.maxSessionsPerUser) {
           throw Errors.tooManyTokens();
         }
         await sessions.insert(trx, {
           id: sessionId,
-          userId: locked.id,
+          userId: found.id,
           tokenPrefix: token.slice(0, 10),
           createdAt: now,
           expiresAt: claims.expiresAt * 1000,
           userAgent: client.userAgent?.slice(0, 512) ?? null,
           ipAddress: client.ip.slice(0, 45),
         });
-        await users.touchLastLogin(trx, locked.id, now);
-        return locked;
+        return { ...found, lastLogin: now };
       });
       return { token, claims, user };
     },
@@ -137,7 +138,7 @@ export function createAuthService(deps: AuthDeps) {
 
     countActiveSessions: () => sessions.countAllActive(clock()),
 
-    /** Deletes every expired session (run periodically; logins also purge their own user's). */
+    /** Deletes every expired session (run periodically by the server). */
     purgeExpiredSessions: () => sessions.purgeExpired(clock()),
   };
 }

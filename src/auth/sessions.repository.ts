@@ -114,10 +114,8 @@ export function createSessionsRepository(db: Db) {
     },
 
     /** Deletes sessions that have expired; revoked ones go too once their expiry has passed. */
-    async purgeExpired(now: number, userId?: number, exec: Executor = db): Promise<number> {
-      const query = exec('sessions').where('expires_at', '<=', now);
-      if (userId !== undefined) query.andWhere({ user_id: userId });
-      return query.delete();
+    async purgeExpired(now: number): Promise<number> {
+      return db('sessions').where('expires_at', '<=', now).delete();
     },
   };
 }

@@ -55,9 +55,14 @@ export function createDb(url: string, options: DbOptions = {}): Db {
       pool: {
         min: 0,
         max: options.poolMax ?? 10,
-        // Bound row-lock waits (InnoDB waits 50 s by default) so a stuck lock becomes a fast error.
+        // Bound row-lock waits (InnoDB waits 50 s by default) so a stuck lock becomes a fast error,
+        // and read committed data (see `transaction`), set once per connection rather than by an
+        // extra statement before every transaction.
         afterCreate: (conn: { query: (sql: string, cb: (err: Error | null) => void) => void }, done: (err: Error | null, conn: unknown) => void) => {
-          conn.query(`SET SESSION innodb_lock_wait_timeout = ${lockWait}`, (err) => done(err, conn));
+          conn.query(`SET SESSION innodb_lock_wait_timeout = ${lockWait}`, (err) => {
+            if (err) return done(err, conn);
+            conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', (err2) => done(err2, conn));
+          });
         },
       },
     });
@@ -87,10 +92,10 @@ export function createDb(url: string, options: DbOptions = {}): Db {
 }
 
 /**
- * Runs `work` in a transaction. On MySQL it uses READ COMMITTED so that a read made after
- * taking a row lock sees every commit made before the lock was granted; SQLite serialises
- * writers on its single connection anyway.
+ * Runs `work` in a transaction. On MySQL the pool's connections are READ COMMITTED (set in
+ * `createDb`), so a read made after taking a row lock sees every commit made before the lock
+ * was granted; SQLite serialises writers on its single connection anyway.
  */
 export function transaction<T>(db: Db, work: (trx: Trx) => Promise<T>): Promise<T> {
-  return isMysql(db) ? db.transaction(work, { isolationLevel: 'read committed' }) : db.transaction(work);
+  return db.transaction(work);
 }

@@ -197,8 +197,14 @@ export function createUsersRepository(db: Db) {
       await trx('users').where({ id }).update({ password_hash: passwordHash, updated_at: now });
     },
 
-    async touchLastLogin(trx: Trx, id: number, now: number): Promise<void> {
-      await trx('users').where({ id }).update({ last_login: now });
+    /**
+     * Records a login if the stored password hash is still `passwordHash`, taking the user's row
+     * lock until the transaction ends; false when the user is gone or the password changed.
+     */
+    async recordLogin(trx: Trx, id: number, passwordHash: string, now: number): Promise<boolean> {
+      // MySQL counts matched rows here (mysql2 sets FOUND_ROWS), so an unchanged value still counts.
+      const updated = await trx('users').where({ id, password_hash: passwordHash }).update({ last_login: now });
+      return updated > 0;
     },
 
     async getSettings(userId: number, exec: Executor = db): Promise<Settings> {

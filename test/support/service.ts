@@ -105,6 +105,8 @@ export interface Service {
   database: TestDatabase;
   config: Config;
   call(method: string, path: string, options?: CallOptions): Promise<CallResult>;
+  /** What the server's periodic purge runs: deletes expired sessions. */
+  purgeExpiredSessions(): Promise<number>;
   /** Another instance of the service on the same database (MySQL only). */
   startPeer(overrides?: Partial<Config>): Promise<Service>;
   close(): Promise<void>;
@@ -137,7 +139,7 @@ async function listen(db: Db, database: TestDatabase, config: Config, clock: (()
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   };
-  return { url, api, db, database, config, call, close, server };
+  return { url, api, db, database, config, call, close, server, purgeExpiredSessions: app.purgeExpiredSessions };
 }
 
 /** Starts the real app on a fresh database of the given kind, listening on a free port. */
