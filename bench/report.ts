@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../src/paths.js';
+import { DOCS_FINDINGS } from './docs-findings.js';
 import { DOCS_HEADER } from './docs-header.js';
 import { fmt } from './format.js';
 import type { Measurement } from './load.js';
@@ -103,7 +104,7 @@ export function writeDocs(section: string): void {
     }
   }
   sections[dbKind] = `${start}\n${section.trim()}\n${end}`;
-  const text = [DOCS_HEADER.trim(), sections.mysql, sections.sqlite].filter(Boolean).join('\n\n') + '\n';
+  const text = [DOCS_HEADER.trim(), DOCS_FINDINGS.trim(), sections.mysql, sections.sqlite].filter(Boolean).join('\n\n') + '\n';
   mkdirSync(join(PROJECT_ROOT, 'docs'), { recursive: true });
   writeFileSync(DOCS_FILE, text);
   log(`wrote the ${dbKind} section of ${DOCS_FILE}`);
