@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
+import type { CallerView } from '../auth/sessions.repository.js';
 import { Errors } from '../errors.js';
 import type { ApiOperation, Api } from './spec.js';
-import type { CallerView } from '../auth/sessions.repository.js';
 import type { AuthContext } from './types.js';
 
 /** How an operation's `security` asks for a token: always, optionally (`- {}` listed), or never. */
