@@ -41,6 +41,34 @@ function mysqlConnection(url: string): Knex.MySql2ConnectionConfig {
   };
 }
 
+interface SqliteConnection {
+  pragma(sql: string): unknown;
+  prepare(sql: string): unknown;
+}
+
+/** Prepared statements kept per connection; more distinct SQL texts than this are not expected. */
+const PREPARED_STATEMENTS = 500;
+
+/**
+ * Knex asks better-sqlite3 to prepare every statement anew, and preparing (parsing and planning)
+ * cost more than running it: GET /me's join spent most of its time there. Statements are kept by
+ * their SQL text (values are bound separately) and reused; SQLite re-prepares one by itself if
+ * the schema changes under it.
+ */
+function reusePreparedStatements(conn: SqliteConnection): void {
+  const prepare = conn.prepare.bind(conn);
+  const prepared = new Map<string, unknown>();
+  conn.prepare = (sql: string) => {
+    let statement = prepared.get(sql);
+    if (statement === undefined) {
+      if (prepared.size >= PREPARED_STATEMENTS) prepared.delete(prepared.keys().next().value as string);
+      statement = prepare(sql);
+      prepared.set(sql, statement);
+    }
+    return statement;
+  };
+}
+
 /** Opens a Knex pool for `sqlite:<file>` (embedded, one connection) or `mysql://...`. */
 export function createDb(url: string, options: DbOptions = {}): Db {
   const acquireConnectionTimeout = options.acquireTimeoutMs ?? 3000;
@@ -81,7 +109,8 @@ export function createDb(url: string, options: DbOptions = {}): Db {
     pool: {
       min: 1,
       max: 1,
-      afterCreate: (conn: { pragma: (sql: string) => unknown }, done: (err: Error | null, conn: unknown) => void) => {
+      afterCreate: (conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) => {
+        reusePreparedStatements(conn);
         conn.pragma('journal_mode = WAL');
         conn.pragma('foreign_keys = ON');
         conn.pragma('busy_timeout = 5000');
