@@ -28,9 +28,9 @@ request; pino's redaction (5 µs of the 6.6 µs a request line cost).
 
 ### Logins: below 0.8 of the argon2 ceiling on MySQL
 
-\`POST /login\` reaches 0.64–0.75 of the ceiling on MySQL (a fresh server's first load is the
-lowest; later rounds of \`--rounds 3\` reach 0.74–0.75) and 0.78–0.82 on SQLite, where no
-database server shares the cores. Cutting the login from eight statements to five (row lock,
+\`POST /login\` reaches 0.64–0.75 of the ceiling on MySQL over the runs of this day (a fresh
+server's first load is the lowest) and 0.78–0.82 on SQLite, where no database server shares
+the cores. Cutting the login from eight statements to five (row lock,
 password re-check and \`last_login\` in one conditional \`UPDATE\`; no per-login purge; READ
 COMMITTED set per connection instead of per transaction) changed nothing measurable. Per-thread
 CPU from \`/proc/<pid>/task/*/schedstat\` during a 10-connection login load, per login:
