@@ -26,7 +26,7 @@ on every verify when given a KeyObject (a fifth of \`GET /me\`); one round trip 
 \`GET /me\`); openapi-backend's \`parseRequest\` (qs, cookies, path template, lodash) on every
 request; pino's redaction (5 µs of the 6.6 µs a request line cost).
 
-### Logins: below 0.8 of the argon2 ceiling on MySQL
+### Logins: below 0.8 of the argon2 ceiling
 
 \`POST /login\` reaches 0.64–0.75 of the ceiling on MySQL over the runs of this day (a fresh
 server's first load is the lowest) and 0.78–0.82 on SQLite, where no database server shares
