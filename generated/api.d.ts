@@ -349,8 +349,9 @@ export interface paths {
          * Get survey reference data
          * @description Public reference data for forms: countries (ISO 3166-1), validation rules, default
          *     values and the valid values of every questionnaire field. Served from
-         *     `data/survey_data.json`, cached until the file changes. Send the `ETag` back in
-         *     `If-None-Match` to get 304 while it is unchanged.
+         *     `data/survey_data.json` and cached; the file is checked for changes at most once per
+         *     `SURVEY_DATA_RECHECK_MS` (1 s by default), so a changed file is served within that
+         *     time. Send the `ETag` back in `If-None-Match` to get 304 while it is unchanged.
          */
         get: operations["getSurveyData"];
         put?: never;
