@@ -136,6 +136,9 @@ async function main(): Promise<number> {
     RATE_LIMIT_STORE: 'memory',
     TRUST_PROXY: '1',
     SURVEY_DATA_FILE: surveyFile,
+    // The hooks break the survey file for the 404 and 500 transactions and expect the very next
+    // request to see it.
+    SURVEY_DATA_RECHECK_MS: '0',
     LOG_LEVEL: 'warn',
   };
   delete serviceEnv.CORS_ORIGINS;
