@@ -460,8 +460,10 @@ describe.each(mysqlOnly)('pool exhausted and row lock held on %s', () => {
       await locker.query('ROLLBACK');
     }
     const releasedAt = Date.now();
+    // The login is the bystander's: the user's own login would race the password change below
+    // and rightly fail whenever the change commits first.
     const after = await Promise.all([
-      request(app.base, 'POST', '/login', { body: { username: user.username, password: PASSWORD } }),
+      request(app.base, 'POST', '/login', { body: { username: bystander.username, password: PASSWORD } }),
       request(app.base, 'GET', '/me', { token }),
       request(app.base, 'GET', '/check-availability?username=someone'),
       request(app.base, 'PUT', '/change-password', { token, body: { current_password: PASSWORD, new_password: 'Another789!' } }),
