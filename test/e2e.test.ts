@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_PREFIX, createClient, type FitnessClient, type RequestBody } from '../src/client/index.js';
+import { seedQuestionnaire } from './profile-helpers.js';
 import { databases } from './support/databases.js';
 import { checkAgainstSpec, startService, type Service } from './support/service.js';
 import { uniqueName } from './support/users.js';
@@ -13,14 +14,7 @@ import { uniqueName } from './support/users.js';
  */
 
 /** The seed example of `PUT /training-profile`. */
-const SEED_TRAINING_PROFILE: RequestBody<'updateTrainingProfile'> = {
-  basic_information: { gender: 'female', age: 33, height_cm: 168, weight_kg: 62.0 },
-  training_goals: ['maintain_fitness', 'stress_reduction'],
-  training_experience: { level: 'intermediate', frequency_last_3_months: '3_4_times_week' },
-  preferences: { training_location: 'home', location_details: 'bodyweight_only', session_duration: '45_60_min' },
-  health: { joint_back_problems: false, chronic_conditions: false, health_details: '' },
-  training_types: { strength_training: 4, cardio: 3, hiit: 2, yoga_pilates: 3, functional_training: 4, stretching: 5 },
-};
+const SEED_TRAINING_PROFILE: RequestBody<'updateTrainingProfile'> = seedQuestionnaire();
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
 

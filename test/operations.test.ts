@@ -7,14 +7,11 @@ import { createLogger } from '../src/log.js';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
 import { checkAgainstSpec, sharedApi, testConfig, type CallResult } from './support/service.js';
 import { newUser } from './support/users.js';
+import { seedQuestionnaire } from './profile-helpers.js';
 
 const QUESTIONNAIRE = {
-  basic_information: { gender: 'female', age: 33, height_cm: 168, weight_kg: 62.0 },
-  training_goals: ['maintain_fitness', 'stress_reduction'],
-  training_experience: { level: 'intermediate', frequency_last_3_months: '3_4_times_week' },
-  preferences: { training_location: 'home', location_details: 'bodyweight_only', session_duration: '45_60_min' },
+  ...seedQuestionnaire(),
   health: { joint_back_problems: true, chronic_conditions: false, health_details: 'old knee injury' },
-  training_types: { strength_training: 4, cardio: 3, hiit: 2, yoga_pilates: 3, functional_training: 4, stretching: 5 },
 };
 
 /** The real app, with its log written into memory so tests can read it. */

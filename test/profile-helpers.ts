@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
+import type { RequestBody } from '../src/client/index.js';
 import { SPEC_PATH } from '../src/paths.js';
 import type { Service } from './support/service.js';
 
 /** The seed's example body of PUT /training-profile, word for word (weight 62.0 included). */
-export function seedQuestionnaire() {
+export function seedQuestionnaire(): RequestBody<'updateTrainingProfile'> {
   return {
     basic_information: { gender: 'female', age: 33, height_cm: 168, weight_kg: 62.0 },
     training_goals: ['maintain_fitness', 'stress_reduction'],

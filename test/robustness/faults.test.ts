@@ -15,7 +15,7 @@ import { createLogger } from '../../src/log.js';
 import { createUsersRepository } from '../../src/users/users.repository.js';
 import { createUsersService } from '../../src/users/users.service.js';
 import { seedQuestionnaire } from '../profile-helpers.js';
-import { createTestDatabase, databases, type TestDatabase } from '../support/databases.js';
+import { adminQuery, createTestDatabase, databases, type TestDatabase } from '../support/databases.js';
 import { sharedApi, testConfig } from '../support/service.js';
 import { newUser, type TestUser } from '../support/users.js';
 
@@ -477,15 +477,6 @@ describe.each(mysqlOnly)('pool exhausted and row lock held on %s', () => {
 // ---------------------------------------------------------------------------------------------
 // kill -9 of the real server process during a write burst.
 // ---------------------------------------------------------------------------------------------
-
-async function adminQuery(sql: string): Promise<void> {
-  const conn = await createConnection({ uri: process.env.TEST_MYSQL_URL, connectTimeout: 5000 });
-  try {
-    await conn.query(sql);
-  } finally {
-    await conn.end();
-  }
-}
 
 function spawnServer(databaseUrl: string, port: number): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {

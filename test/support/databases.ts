@@ -16,7 +16,8 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-async function adminQuery(sql: string): Promise<void> {
+/** One statement on the MySQL server of TEST_MYSQL_URL, on a connection of its own. */
+export async function adminQuery(sql: string): Promise<void> {
   const conn = await createConnection({ uri: process.env.TEST_MYSQL_URL, connectTimeout: 5000 });
   try {
     await conn.query(sql);
