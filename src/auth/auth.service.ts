@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Clock } from '../clock.js';
-import { transaction, type Db } from '../db/db.js';
-import { Errors } from '../errors.js';
+import { transaction, type Db, type Executor } from '../db/db.js';
+import { Errors, type AppError } from '../errors.js';
 import type { AuthContext, ClientInfo } from '../http/types.js';
 import { spendPoint } from '../limits.js';
 import type { User, UsersRepository } from '../users/users.repository.js';
@@ -49,13 +49,24 @@ export function createAuthService(deps: AuthDeps) {
     if (loginFailures) await spendPoint(loginFailures, key);
   }
 
+  /**
+   * Why a session could not be opened after the password verified: the user is gone, the
+   * password changed, or no session slot is free.
+   */
+  async function refusal(verified: User, exec: Executor = db): Promise<AppError> {
+    const current = await users.findById(verified.id, exec);
+    if (!current) return Errors.userNotFound();
+    return current.passwordHash === verified.passwordHash ? Errors.tooManyTokens() : Errors.invalidPassword();
+  }
+
   return {
     /**
-     * Checks the credentials and opens a session. The session-limit check and the insert run in
-     * one transaction holding the user's row lock, so parallel logins cannot pass the limit; the
-     * lock is taken by an update that requires the verified password hash, so a login checked
-     * against a password that was changed meanwhile fails. Expired sessions are deleted by the
-     * periodic purge, not here: they already do not count.
+     * Checks the credentials and opens a session. The password is verified against the hash read
+     * first; the session is then inserted by one statement that still requires that hash and,
+     * for a limited plan, a free session slot, under the user's row lock (see `sessions.open`):
+     * parallel logins cannot pass the limit, and a login checked against a password that was
+     * changed meanwhile fails. With revoke_others, the insert and the revocation of the other
+     * sessions commit together. Expired sessions do not count; the periodic purge deletes them.
      */
     async login(username: string, password: string, revokeOthers: boolean, client: ClientInfo): Promise<LoginResult> {
       const found = await users.findByUsername(username);
@@ -72,28 +83,27 @@ export function createAuthService(deps: AuthDeps) {
       const sessionId = newSessionId();
       const { token, claims } = await tokens.sign(found.id, sessionId);
       const now = clock();
-      const user = await transaction(db, async (trx) => {
-        // One statement takes the user's row lock, checks that the password verified above is
-        // still the stored one (a change committed meanwhile fails the login) and records the login.
-        if (!(await users.recordLogin(trx, found.id, found.passwordHash, now))) {
-          throw (await users.findById(found.id, trx)) ? Errors.invalidPassword() : Errors.userNotFound();
-        }
-        if (revokeOthers) await sessions.revokeAllExcept(trx, found.id, undefined, now);
-        else if (limited(found) && (await sessions.countActive(found.id, now, trx)) >= deps.maxSessionsPerUser) {
-          throw Errors.tooManyTokens();
-        }
-        await sessions.insert(trx, {
-          id: sessionId,
-          userId: found.id,
-          tokenPrefix: token.slice(0, 10),
-          createdAt: now,
-          expiresAt: claims.expiresAt * 1000,
-          userAgent: client.userAgent?.slice(0, 512) ?? null,
-          ipAddress: client.ip.slice(0, 45),
+      const session: Session = {
+        id: sessionId,
+        userId: found.id,
+        tokenPrefix: token.slice(0, 10),
+        createdAt: now,
+        expiresAt: claims.expiresAt * 1000,
+        userAgent: client.userAgent?.slice(0, 512) ?? null,
+        ipAddress: client.ip.slice(0, 45),
+      };
+      if (revokeOthers) {
+        await transaction(db, async (trx) => {
+          if (!(await sessions.open(trx, session, found.passwordHash))) throw await refusal(found, trx);
+          await sessions.revokeAllExcept(trx, found.id, sessionId, now);
+          await users.recordLogin(found.id, now, trx);
         });
-        return { ...found, lastLogin: now };
-      });
-      return { token, claims, user };
+      } else {
+        const limit = limited(found) ? deps.maxSessionsPerUser : undefined;
+        if (!(await sessions.open(db, session, found.passwordHash, limit))) throw await refusal(found);
+        await users.recordLogin(found.id, now);
+      }
+      return { token, claims, user: { ...found, lastLogin: now } };
     },
 
     /**

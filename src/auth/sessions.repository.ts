@@ -1,4 +1,4 @@
-import type { Db, Executor, Trx } from '../db/db.js';
+import { isMysql, type Db, type Executor, type Trx } from '../db/db.js';
 import { joinPerson, PERSON_COLUMNS, toPerson, type Person, type PersonRow } from '../profile/profile.repository.js';
 import { toUser, type User, type UserRow } from '../users/users.repository.js';
 
@@ -51,16 +51,40 @@ export function createSessionsRepository(db: Db) {
   const active = (exec: Executor, now: number) =>
     exec<SessionRow>('sessions').whereNull('sessions.revoked_at').andWhere('sessions.expires_at', '>', now);
   return {
-    async insert(trx: Trx, session: Session): Promise<void> {
-      await trx('sessions').insert({
-        id: session.id,
-        user_id: session.userId,
-        token_prefix: session.tokenPrefix,
-        created_at: session.createdAt,
-        expires_at: session.expiresAt,
-        user_agent: session.userAgent,
-        ip_address: session.ipAddress,
-      });
+    /**
+     * Inserts the session in one statement that also re-checks the login: only while the user
+     * still has `passwordHash` and, with a `limit`, fewer active sessions than that. On MySQL it
+     * locks the user's row first (FOR UPDATE), so it waits for a password change or another
+     * login of the user in flight and then sees what they committed; the session count is
+     * correlated with the locked row so that it is read after the lock, not before (as a
+     * constant subquery would be). SQLite runs one writer at a time. False when nothing was
+     * inserted.
+     */
+    async open(exec: Executor, session: Session, passwordHash: string, limit?: number): Promise<boolean> {
+      const bindings: (string | number | null)[] = [
+        session.id,
+        session.tokenPrefix,
+        session.createdAt,
+        session.expiresAt,
+        session.userAgent,
+        session.ipAddress,
+        session.userId,
+        passwordHash,
+      ];
+      let sql = `INSERT INTO sessions (id, user_id, token_prefix, created_at, expires_at, user_agent, ip_address)
+        SELECT ?, users.id, ?, ?, ?, ?, ? FROM users WHERE users.id = ? AND users.password_hash = ?`;
+      if (limit !== undefined) {
+        sql += ` AND (SELECT COUNT(*) FROM sessions WHERE sessions.user_id = users.id
+          AND sessions.revoked_at IS NULL AND sessions.expires_at > ?) < ?`;
+        bindings.push(session.createdAt, limit);
+      }
+      if (isMysql(exec)) {
+        sql += ' FOR UPDATE';
+        const [result] = (await exec.raw(sql, bindings)) as unknown as [{ affectedRows: number }];
+        return result.affectedRows > 0;
+      }
+      const result = (await exec.raw(sql, bindings)) as unknown as { changes: number };
+      return result.changes > 0;
     },
 
     /**

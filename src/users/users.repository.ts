@@ -198,13 +198,14 @@ export function createUsersRepository(db: Db) {
     },
 
     /**
-     * Records a login if the stored password hash is still `passwordHash`, taking the user's row
-     * lock until the transaction ends; false when the user is gone or the password changed.
+     * Sets `last_login` to `now` unless a later login already set it: two logins of one user
+     * may finish in either order.
      */
-    async recordLogin(trx: Trx, id: number, passwordHash: string, now: number): Promise<boolean> {
-      // MySQL counts matched rows here (mysql2 sets FOUND_ROWS), so an unchanged value still counts.
-      const updated = await trx('users').where({ id, password_hash: passwordHash }).update({ last_login: now });
-      return updated > 0;
+    async recordLogin(id: number, now: number, exec: Executor = db): Promise<void> {
+      await exec('users')
+        .where({ id })
+        .andWhere((q) => q.whereNull('last_login').orWhere('last_login', '<', now))
+        .update({ last_login: now });
     },
 
     async getSettings(userId: number, exec: Executor = db): Promise<Settings> {
