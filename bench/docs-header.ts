@@ -16,8 +16,10 @@ How it measures:
   \`AUTH_RATE_LIMIT=0\` and \`LOGIN_FAILURE_LIMIT=0\`. Users are seeded through the API
   (register, login, \`PUT /training-profile\`) and set to the enterprise plan in the database, so
   logins never hit the session limit. Authenticated loads rotate over the seeded users' tokens.
-- Load: autocannon in the parent process, N connections, a warm-up run (at least 3 s for a
-  server's first load, while V8 compiles its hot code), then the measured run per endpoint.
+- Load: autocannon in the parent process, N connections, a warm-up run (at least 3 s and
+  3000 requests for a server's first load of an endpoint: V8 optimises code after enough
+  calls, and at a login's rate of ~150/s its compiler threads were still busy after 10 s), then
+  the measured run per endpoint.
   req/s is autocannon's per-second average; p50/p99 latency in ms. **ratio** is req/s over
   the baseline's req/s: the targets are stated on it. Rows whose baseline is not one of the
   targets below (check-availability, verify-token, training-profile) show it for reference.
@@ -34,7 +36,10 @@ How it measures:
     WHERE id = ?\`, mysql2 pool of 10, or better-sqlite3) — the ceiling for an authenticated read
     such as \`GET /me\`.
   - **argon2 ceiling**: (1 / median time of one argon2id verify with the service's parameters,
-    m=19456 KiB, t=2, p=1) × CPU cores — the most logins per second the CPUs can check.
+    m=19456 KiB, t=2, p=1) × CPU cores — the most logins per second the CPUs can check. The
+    verify is timed (in the parent, servers idle) right before and right after each round of
+    logins, and the login ratio is the median of the rounds' ratios to their own ceiling: this
+    VM's speed drifts by tens of percent within seconds, more than the effects measured.
   - **handleRequest**: Koa with one middleware calling openapi-backend's documented
     \`api.handleRequest({method, path, query, headers, body}, ctx)\` (same spec, \`loadApi\`
     options and validators as the service, \`getSurveyData\` answering the same bytes, plus

@@ -4,7 +4,7 @@ import autocannon, { type Options, type Request, type Result } from 'autocannon'
 import { BENCH_DIR, type Child } from './children.js';
 import { fmt } from './format.js';
 import { log } from './log.js';
-import { CONNECTIONS, dbKind, DURATION, PROFILE, WARMUP } from './options.js';
+import { CONNECTIONS, dbKind, DURATION, PROFILE, WARMUP, WARMUP_REQUESTS } from './options.js';
 
 const PROFILE_DIR = join(BENCH_DIR, 'profiles');
 
@@ -53,7 +53,12 @@ export async function measure(label: string, child: Child, load: Load, warmUp = 
   const options = { url: child.url + (path ?? ''), connections: CONNECTIONS, ...rest };
   const warmup = warmed.has(child) ? WARMUP : Math.max(WARMUP, FIRST_WARMUP);
   warmed.add(child);
-  if (warmUp && warmup > 0) await autocannon({ ...options, duration: warmup });
+  if (warmUp && warmup > 0) {
+    const done = (await autocannon({ ...options, duration: warmup })).requests.total;
+    // V8 optimises a function after enough calls, not enough seconds: a slow endpoint (a login
+    // is one argon2 verify) would otherwise be measured while its code is still being compiled.
+    if (done < WARMUP_REQUESTS) await autocannon({ ...options, amount: WARMUP_REQUESTS - done });
+  }
   if (PROFILE) await child.startProfile();
   const cpuBefore = await child.cpu();
   const result: Result = await autocannon({ ...options, duration: DURATION });

@@ -15,10 +15,11 @@ const { values: args } = parseArgs({
     db: { type: 'string', default: 'mysql' },
     duration: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '1' },
+    'warmup-requests': { type: 'string', default: '3000' },
     connections: { type: 'string', default: '10' },
     users: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '1' },
-    'argon2-runs': { type: 'string', default: '20' },
+    'argon2-runs': { type: 'string', default: '40' },
     only: { type: 'string' },
     profile: { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
@@ -51,6 +52,11 @@ export const DURATION = positive('duration', args.duration as string);
 export const WARMUP = Number(args.warmup);
 if (!Number.isFinite(WARMUP) || WARMUP < 0) {
   console.error(`--warmup must be a number of seconds (0 for none), got "${args.warmup}"`);
+  process.exit(2);
+}
+export const WARMUP_REQUESTS = Number(args['warmup-requests']);
+if (!Number.isInteger(WARMUP_REQUESTS) || WARMUP_REQUESTS < 0) {
+  console.error(`--warmup-requests must be a whole number (0 for none), got "${args['warmup-requests']}"`);
   process.exit(2);
 }
 export const CONNECTIONS = positive('connections', args.connections as string, true);
