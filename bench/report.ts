@@ -19,6 +19,8 @@ export interface Row {
   baselineRps?: number;
   /** CPU time of the baseline per request, µs. */
   baselineCpu?: number;
+  /** The ratio when it is not req/s over baselineRps (logins: the median of per-round ratios). */
+  ratio?: number;
 }
 
 export interface Target {
@@ -29,7 +31,7 @@ export interface Target {
   detail: string;
 }
 
-const ratioOf = (row: Row | undefined) => (row?.baselineRps ? row.m.rps / row.baselineRps : undefined);
+const ratioOf = (row: Row | undefined) => row?.ratio ?? (row?.baselineRps ? row.m.rps / row.baselineRps : undefined);
 /** How close to the baseline's CPU cost per request: baseline µs / ours µs (1 = as cheap). */
 const cpuRatioOf = (row: Row | undefined) => (row?.baselineCpu && row.m.cpuPerRequest ? row.baselineCpu / row.m.cpuPerRequest : undefined);
 

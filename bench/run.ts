@@ -180,8 +180,8 @@ async function main(): Promise<void> {
   const loadEnd = loadavg();
 
   const rows: Row[] = [];
-  const add = (endpoint: string, m: Measurement | undefined, baseline?: string, b?: { rps: number; cpuPerRequest: number }) => {
-    if (m) rows.push({ endpoint, m, baseline: b ? baseline : undefined, baselineRps: b?.rps, baselineCpu: b?.cpuPerRequest });
+  const add = (endpoint: string, m: Measurement | undefined, baseline?: string, b?: { rps: number; cpuPerRequest: number; ratio?: number }) => {
+    if (m) rows.push({ endpoint, m, baseline: b ? baseline : undefined, baselineRps: b?.rps, baselineCpu: b?.cpuPerRequest, ratio: b?.ratio });
   };
   const bare = results.bareKoa;
   const floor = results.floor;
@@ -190,7 +190,7 @@ async function main(): Promise<void> {
   add('GET /me (auth)', results.me, 'auth-read floor', floor);
   add('GET /verify-token (auth)', results.verify, 'auth-read floor', floor);
   add('PUT /training-profile (auth, write)', results.training, 'auth-read floor', floor);
-  add('POST /login (argon2id verify + session insert)', results.login, 'argon2 ceiling', ceiling && { rps: ceiling.rps, cpuPerRequest: ceiling.cpuMicros });
+  add('POST /login (argon2id verify + session insert)', results.login, 'argon2 ceiling', ceiling && { rps: ceiling.rps, cpuPerRequest: ceiling.cpuMicros, ratio: ceiling.ratio });
   add('baseline: bare Koa + @koa/router, same survey bytes', results.bareKoa);
   add('baseline: auth-read floor (node:http + jose + 1 PK query)', results.floor);
   add(`handleRequest GET /survey-data, ${plain}`, results.hr, 'bare Koa', bare);
