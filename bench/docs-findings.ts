@@ -28,25 +28,78 @@ request; pino's redaction (5 µs of the 6.6 µs a request line cost).
 
 ### Logins: below 0.8 of the argon2 ceiling
 
-\`POST /login\` reaches 0.64–0.75 of the ceiling on MySQL over the runs of this day (a fresh
-server's first load is the lowest) and 0.78–0.82 on SQLite, where no database server shares
-the cores. Cutting the login from eight statements to five (row lock,
-password re-check and \`last_login\` in one conditional \`UPDATE\`; no per-login purge; READ
-COMMITTED set per connection instead of per transaction) changed nothing measurable. Per-thread
-CPU from \`/proc/<pid>/task/*/schedstat\` during a 10-connection login load, per login:
+\`POST /login\` reaches 0.72–0.85 of the ceiling per round on MySQL, with medians of 0.74–0.79
+over the full runs of 2026-11-24.
 
-- argon2 in the libuv pool: 8.8–9.2 ms, against 7.9 ms for a verify alone. Verifies running at
-  once share caches and memory bandwidth: 4 at once in the benchmark process, with nothing else
-  running, reach only ~0.92 of the ceiling.
-- the event loop: 1.2–1.4 ms (1.9 ms at one connection) for HTTP, validation, five statements,
-  the token and the answer; the same kind of work costs about 0.2 ms in a read, so most of the
-  difference is presumably argon2 evicting the loop's data from the caches between requests.
-- MariaDB, on the same two cores: about 0.6 ms.
+On SQLite the same service reaches 0.88–1.05 per round (median 0.93):
 
-That is about 11 ms of the two cores per login against the ceiling's 7.9 ms: the ceiling counts
-both cores as free for argon2, while the event loop, the database and the load generator run on
-them too. Tried and dropped: \`UV_THREADPOOL_SIZE=2\` (no change), \`UV_THREADPOOL_SIZE=1\` (0.51),
-at most one verify per core at a time (0.62: cores idle while the loop hands over), glibc
-malloc thresholds (no change). With the database on another machine, as in production, the
-target should be measured again; on this machine it is not met.
+| Database | Server CPU per login | One verify |
+| --- | ---: | ---: |
+| SQLite | 10.6 ms | 10.3 ms |
+| MySQL | 11.1–12.3 ms | 9.3–11.1 ms |
+
+HTTP, validation, the token and the log line cost little beside the verify. What costs is the
+MySQL round trips: about 1.5 ms of the event loop per login for three statements while argon2
+runs beside it, plus MariaDB's own CPU on the same two cores.
+
+Two changes to the measurement came first:
+
+- **Per-round ceilings.** A lone verify took anywhere from 8.3 to 14 ms between samples
+  seconds apart. So each round of logins is now compared with verifies timed right before and
+  right after it, and the target is the median of the rounds' ratios.
+- **Longer warm-up.** V8's compiler threads still used 0.66 ms per login 10 s into a login load;
+  after 20 s they used 0.1–0.2 ms. A load's first round now warms up for at least 3000 requests.
+
+Where the two cores go during a 10-connection login load. The figures are from \`perf record -e
+cpu-clock -a -g\` over 6 s, system-wide, plus per-thread CPU from \`/proc\`:
+
+- **argon2: 51%.** Add the kernel zeroing fresh pages for it (\`clear_page_erms\`, 11.5%) and
+  memset (5.4%, most likely the library wiping its blocks). @node-rs/argon2 maps its 19 MiB from
+  the OS on every verify (mmap, huge pages) and unmaps it afterwards, so every verify faults in
+  and clears 19 MiB. A lone verify pays the same: 25–30% of its CPU is system time. It is
+  therefore part of the ceiling too.
+- **The service's event loop: 12.7%.** That is 1.3–2.3 ms per login while argon2 runs beside it,
+  against about 1.0 ms when verifies cost nearly nothing. argon2 streams 19 MiB through the
+  caches the loop also uses.
+- **V8's compiler and GC threads:** 5.6% while the code is still being optimised, then
+  0.1–0.2 ms per login.
+- **MariaDB:** 0.6–0.9 ms per login.
+
+So each login costs about 2.5–3 ms of the two cores besides its verify. With verifies of
+9–10 ms, that puts the ratio near 10 / (10 + 2.7) ≈ 0.78 at best. A fast moment of the machine
+(shorter verifies) lowers the ratio, because the rest weighs more.
+
+**Changed and kept:** the session is opened by one \`INSERT … SELECT … FROM users … FOR UPDATE\`.
+It re-checks the password hash and, for limited plans, the session count. \`last_login\` follows
+in its own statement. A login is now three statements instead of five, with no explicit
+transaction. Paired A/B rounds against the previous build, alternating on one database, gave:
+
+- server CPU per login: 14.5 → 13.0 ms;
+- logins/s: +10% (median of 8 rounds).
+
+**Tried and dropped:**
+
+| What | Result |
+| --- | --- |
+| \`UV_THREADPOOL_SIZE=2\` | no change |
+| \`UV_THREADPOOL_SIZE=1\` | 0.51 |
+| At most one verify per core at a time | 0.62 (cores idle while the loop hands over) |
+| glibc malloc thresholds | no change |
+| \`--max-semi-space-size=64\` | no change in V8's thread CPU |
+| mimalloc options (\`MIMALLOC_PURGE_DELAY=-1\`, \`ARENA_EAGER_COMMIT\`, \`RESERVE_OS_MEMORY\`, \`ALLOW_LARGE_OS_PAGES\`) | the per-verify mmap/munmap stays (strace) |
+
+The page clearing cannot be avoided from outside the library.
+
+**What meeting the target would take:** everything but the verify (event loop, MariaDB, kernel
+networking, the load generator) would have to fit in about 2.2 ms per login at 9 ms verifies,
+where it takes about 2.7 ms now. Two ways to close that gap:
+
+- **One statement fewer per login.** \`last_login\` could be derived from the newest session
+  instead of written at every login, with the purge folding expired sessions into it. Removing
+  that \`UPDATE\` in an experiment gave 0.75–0.88 per round.
+- **MariaDB on another machine**, as in production. The database's share then leaves these
+  cores.
+
+One known share of the cost: Knex adds about 75 µs of CPU per query over mysql2 alone (220 vs
+146 µs for \`GET /me\`'s statement, one at a time). On this machine the target is not met.
 `;

@@ -36,7 +36,7 @@ import { openMysql, openSqlite } from './database.js';
 import { fmt } from './format.js';
 import { combine, type Load, type Measurement, measure, median } from './load.js';
 import { log } from './log.js';
-import { ARGON2_RUNS, CONNECTIONS, dbKind, DURATION, ROUNDS, runs, serviceEnv, TARGETS, USERS, WARMUP, WRITE_DOCS } from './options.js';
+import { ARGON2_RUNS, CONNECTIONS, dbKind, DURATION, ROUNDS, runs, serviceEnv, TARGETS, USERS, WARMUP, WARMUP_REQUESTS, WRITE_DOCS } from './options.js';
 import { loadavg, machine, printTable, type Row, tableMarkdown, type Target, targetsMarkdown, writeDocs } from './report.js';
 import { seed } from './seed.js';
 import { countOperations, exampleBody, loadDocument, PADDED_OPERATIONS } from './spec.js';
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
   const plain = `${specOperations} ops`;
   const padded = `${PADDED_OPERATIONS} ops`;
 
-  log(`\nmeasuring: ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s per endpoint${ROUNDS > 1 ? `, ${ROUNDS} interleaved rounds (median)` : ''}`);
+  log(`\nmeasuring: ${CONNECTIONS} connections, ${WARMUP} s warm-up (at least ${WARMUP_REQUESTS} requests in a load's first round) + ${DURATION} s per endpoint${ROUNDS > 1 ? `, ${ROUNDS} interleaved rounds (median)` : ''}`);
 
   /**
    * Measures a group of loads that are compared with each other, one after the other; with
@@ -264,7 +264,7 @@ async function main(): Promise<void> {
 - Date: ${date}
 - Machine: ${machine()}
 - Database: ${db.label}
-- Load: ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s per endpoint${ROUNDS > 1 ? `, ${ROUNDS} interleaved rounds (medians)` : ''}; ${USERS} seeded users; whole run ${fmt(seconds, 0)} s
+- Load: ${CONNECTIONS} connections, ${WARMUP} s warm-up (at least ${WARMUP_REQUESTS} requests in a load's first round) + ${DURATION} s per endpoint${ROUNDS > 1 ? `, ${ROUNDS} interleaved rounds (medians)` : ''}; ${USERS} seeded users; whole run ${fmt(seconds, 0)} s
 - Load average (1/5/15 min): ${loadStart} at start, ${loadEnd} at end${Number(os.loadavg()[0]) > os.availableParallelism() ? ' — the machine was busy with other work, numbers are noisy' : ''}
 
 ${tableMarkdown(rows)}
