@@ -16,10 +16,10 @@ How it measures:
   \`AUTH_RATE_LIMIT=0\` and \`LOGIN_FAILURE_LIMIT=0\`. Users are seeded through the API
   (register, login, \`PUT /training-profile\`) and set to the enterprise plan in the database, so
   logins never hit the session limit. Authenticated loads rotate over the seeded users' tokens.
-- Load: autocannon in the parent process, N connections, a warm-up run (at least 3 s and
-  3000 requests for a server's first load of an endpoint: V8 optimises code after enough
-  calls, and at a login's rate of ~150/s its compiler threads were still busy after 10 s), then
-  the measured run per endpoint.
+- Load: autocannon in the parent process, N connections. Before a load's first round comes a
+  warm-up of at least 1 s (3 s for a server's first load) and at least 3000 requests: V8
+  optimises code after enough calls, and at a login's rate of ~150/s its compiler threads were
+  still busy after 10 s. Then the measured run per endpoint.
   req/s is autocannon's per-second average; p50/p99 latency in ms. **ratio** is req/s over
   the baseline's req/s: the targets are stated on it. Rows whose baseline is not one of the
   targets below (check-availability, verify-token, training-profile) show it for reference.
