@@ -61,8 +61,11 @@ async function main(): Promise<void> {
   /** The argon2 ceiling; `ratio` is the median over rounds of logins/s over that round's ceiling. */
   let ceiling: { verifySeconds: number; cores: number; rps: number; parallel: number; cpuMicros: number; ratio: number } | undefined;
 
-  // Every server up front (they idle until measured), the baselines while seeding.
+  // Every server up front (they idle until measured). The others start once seeding is done:
+  // on SQLite, the extra service instances open the same file, and the writes they make while
+  // starting (Knex's migration lock) could fail a seeding write with SQLITE_BUSY.
   const service = await startChild('service', [], { ...env, ...serviceEnv });
+  const seeded = await seed(service.url, db);
   const need = {
     bareKoa: runs('survey'),
     floor: runs('me') || runs('verify') || runs('check') || runs('training'),
@@ -78,7 +81,6 @@ async function main(): Promise<void> {
     need.scaling ? startChild('service', [], { ...env, ...serviceEnv }) : undefined,
     need.scaling ? startChild('service', ['--padded'], { ...env, ...serviceEnv }) : undefined,
   ]);
-  const seeded = await seed(service.url, db);
   const [bareKoa, floorServer, hrServer, hrPaddedServer, servicePlain, servicePadded] = await others;
   const json = { 'content-type': 'application/json' };
   const perUser = (method: string, path: string, body?: unknown): Load => ({
