@@ -1,8 +1,6 @@
 import { hash, verify } from '@node-rs/argon2';
+import { ARGON2_OPTIONS } from '../src/auth/passwords.js';
 import { median } from './load.js';
-
-// The service's argon2id parameters (src/auth/passwords.ts).
-const ARGON2_OPTIONS = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
 
 /**
  * One argon2id verify with the service's parameters, `runs` times in a row: the median wall

@@ -15,6 +15,7 @@ import Router from '@koa/router';
 import { hash, verify } from '@node-rs/argon2';
 import { jwtVerify } from 'jose';
 import { pino } from 'pino';
+import { ARGON2_OPTIONS } from '../src/auth/passwords.js';
 import { createTokenService } from '../src/auth/tokens.js';
 import { createDb } from '../src/db/db.js';
 import { migrateLatest } from '../src/db/migrate.js';
@@ -124,8 +125,9 @@ await cost('better-sqlite3 prepared statement, PK lookup  (the floor\'s query)',
 await db.client.releaseConnection(raw);
 
 // ------------------------------------------------------------------ logins
-console.log('\nargon2id verify (m=19456 KiB, t=2, p=1) throughput, verifies in flight at once:');
-const stored = await hash('SecurePass123!', { memoryCost: 19456, timeCost: 2, parallelism: 1 });
+const { memoryCost, timeCost, parallelism } = ARGON2_OPTIONS;
+console.log(`\nargon2id verify (m=${memoryCost} KiB, t=${timeCost}, p=${parallelism}) throughput, verifies in flight at once:`);
+const stored = await hash('SecurePass123!', ARGON2_OPTIONS);
 for (const concurrency of [1, os.availableParallelism(), 4, 8]) {
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();

@@ -3,11 +3,11 @@ import { hash, verify } from '@node-rs/argon2';
 
 // OWASP's argon2id parameters (m=19 MiB, t=2, p=1); the library's own defaults are weaker.
 // argon2id is the library's default algorithm; a test checks the stored hash's prefix.
-const OPTIONS = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
+export const ARGON2_OPTIONS = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
 
 /** Hashes a password off the event loop. */
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, OPTIONS);
+  return hash(password, ARGON2_OPTIONS);
 }
 
 /** True when `password` matches `passwordHash`; a malformed hash never matches. */
