@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import { isMysql, type Db, type Executor, type Trx } from '../db/db.js';
 import { joinPerson, PERSON_COLUMNS, toPerson, type Person, type PersonRow } from '../profile/profile.repository.js';
 import { toUser, type User, type UserRow } from '../users/users.repository.js';
@@ -61,7 +62,7 @@ export function createSessionsRepository(db: Db) {
      * inserted.
      */
     async open(exec: Executor, session: Session, passwordHash: string, limit?: number): Promise<boolean> {
-      const bindings: (string | number | null)[] = [
+      const bindings: Knex.RawBinding[] = [
         session.id,
         session.tokenPrefix,
         session.createdAt,
@@ -74,9 +75,10 @@ export function createSessionsRepository(db: Db) {
       let sql = `INSERT INTO sessions (id, user_id, token_prefix, created_at, expires_at, user_agent, ip_address)
         SELECT ?, users.id, ?, ?, ?, ?, ? FROM users WHERE users.id = ? AND users.password_hash = ?`;
       if (limit !== undefined) {
-        sql += ` AND (SELECT COUNT(*) FROM sessions WHERE sessions.user_id = users.id
-          AND sessions.revoked_at IS NULL AND sessions.expires_at > ?) < ?`;
-        bindings.push(session.createdAt, limit);
+        // Knex puts a query passed as a binding in parentheses, with its own bindings.
+        const count = active(exec, session.createdAt).whereRaw('sessions.user_id = users.id').count('*');
+        sql += ' AND ? < ?';
+        bindings.push(count, limit);
       }
       if (isMysql(exec)) {
         sql += ' FOR UPDATE';
@@ -113,8 +115,8 @@ export function createSessionsRepository(db: Db) {
       return rows.map(toSession);
     },
 
-    async countActive(userId: number, now: number, exec: Executor = db): Promise<number> {
-      const row = await active(exec, now).andWhere({ user_id: userId }).count<{ n: number | string }[]>({ n: '*' });
+    async countActive(userId: number, now: number): Promise<number> {
+      const row = await active(db, now).andWhere({ user_id: userId }).count<{ n: number | string }[]>({ n: '*' });
       return Number(row[0]?.n ?? 0);
     },
 

@@ -59,15 +59,13 @@ export function createMetrics(db: Db, countActiveSessions: () => Promise<number>
 
   // The series of each operation and status, looked up once: prom-client hashes the label
   // object on every inc/observe otherwise. Operations and statuses are few, so this stays small.
-  const series = new Map<string, { count: () => void; time: (seconds: number) => void }>();
+  const series = new Map<string, { counter: ReturnType<typeof requests.labels>; histogram: ReturnType<typeof duration.labels> }>();
   function seriesOf(operation: string, status: number) {
     const key = `${operation} ${status}`;
     let found = series.get(key);
     if (!found) {
       const labels = { operation, status: String(status) };
-      const counter = requests.labels(labels);
-      const histogram = duration.labels(labels);
-      found = { count: () => counter.inc(), time: (seconds) => histogram.observe(seconds) };
+      found = { counter: requests.labels(labels), histogram: duration.labels(labels) };
       series.set(key, found);
     }
     return found;
@@ -76,9 +74,9 @@ export function createMetrics(db: Db, countActiveSessions: () => Promise<number>
   return {
     /** Records one answered request; for logins also its outcome (`success` or the error text). */
     observe(operation: string, status: number, seconds: number, errorText?: string): void {
-      const { count, time } = seriesOf(operation, status);
-      count();
-      time(seconds);
+      const { counter, histogram } = seriesOf(operation, status);
+      counter.inc();
+      histogram.observe(seconds);
       if (operation === 'login') logins.inc({ outcome: status === 200 ? 'success' : (errorText ?? String(status)).toLowerCase().replace(/\W+/g, '_') });
     },
     render: () => registry.metrics(),
