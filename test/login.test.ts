@@ -73,7 +73,8 @@ describe.each(databases)('login on %s', (kind) => {
 
   it('when a user logs in, then last_login is set; when a later login already set it, then an earlier-finishing one leaves it', async () => {
     const user = await registerUser(service);
-    const row = () => service.db('users').whereRaw('lower(username) = ?', [user.username.toLowerCase()]).first();
+    const byName = () => service.db('users').whereRaw('lower(username) = ?', [user.username.toLowerCase()]);
+    const row = () => byName().first();
     const before = Date.now();
     await loginUser(service, user);
     const first = Number((await row()).last_login);
@@ -81,7 +82,7 @@ describe.each(databases)('login on %s', (kind) => {
     expect(first).toBeLessThanOrEqual(Date.now());
     // Logins of one user may finish in either order: one that recorded a later time wins.
     const later = Date.now() + 86_400_000;
-    await service.db('users').whereRaw('lower(username) = ?', [user.username.toLowerCase()]).update({ last_login: later });
+    await byName().update({ last_login: later });
     await loginUser(service, user, { revoke_others: true });
     expect(Number((await row()).last_login)).toBe(later);
     await loginUser(service, user);
