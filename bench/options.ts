@@ -20,6 +20,7 @@ const { values: args } = parseArgs({
     users: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '1' },
     'argon2-runs': { type: 'string', default: '40' },
+    'argon2-seconds': { type: 'string', default: '2' },
     only: { type: 'string' },
     profile: { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
@@ -63,6 +64,7 @@ export const CONNECTIONS = positive('connections', args.connections as string, t
 export const USERS = positive('users', args.users as string, true);
 export const ROUNDS = positive('rounds', args.rounds as string, true);
 export const ARGON2_RUNS = positive('argon2-runs', args['argon2-runs'] as string, true);
+export const ARGON2_SECONDS = positive('argon2-seconds', args['argon2-seconds'] as string);
 const only = args.only?.split(',').map((s) => s.trim()).filter(Boolean);
 for (const step of only ?? []) {
   if (!(STEPS as readonly string[]).includes(step)) {
