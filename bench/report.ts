@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PROJECT_ROOT } from '../src/paths.js';
 import { DOCS_FINDINGS } from './docs-findings.js';
 import { DOCS_HEADER } from './docs-header.js';
-import { fmt } from './format.js';
+import { fmt, fmtRatio } from './format.js';
 import type { Measurement } from './load.js';
 import { log } from './log.js';
 import { dbKind } from './options.js';
@@ -45,7 +45,7 @@ export function tableMarkdown(rows: Row[]): string {
     const cpuRatio = cpuRatioOf(row);
     const baseline = row.baseline ? `${row.baseline} (${fmt(row.baselineRps ?? 0, 0)} req/s)` : '—';
     lines.push(
-      `| ${row.endpoint} | ${fmt(row.m.rps, 0)} | ${row.m.p50} | ${row.m.p99} | ${row.m.non2xx} | ${row.m.errors} | ${fmt(row.m.cpuPerRequest, 0)} | ${baseline} | ${ratio === undefined ? '—' : fmt(ratio, 2)} | ${cpuRatio === undefined ? '—' : fmt(cpuRatio, 2)} |`,
+      `| ${row.endpoint} | ${fmt(row.m.rps, 0)} | ${row.m.p50} | ${row.m.p99} | ${row.m.non2xx} | ${row.m.errors} | ${fmt(row.m.cpuPerRequest, 0)} | ${baseline} | ${ratio === undefined ? '—' : fmtRatio(ratio)} | ${cpuRatio === undefined ? '—' : fmtRatio(cpuRatio)} |`,
     );
   }
   return lines.join('\n');
@@ -55,7 +55,7 @@ export function targetsMarkdown(targets: Target[]): string {
   const lines = ['| Target | measured | required | status |', '| --- | ---: | ---: | --- |'];
   for (const t of targets) {
     const status = t.met === undefined ? 'not measured' : t.met ? '**met**' : '**NOT met**';
-    lines.push(`| ${t.name} | ${t.measured === undefined ? '—' : fmt(t.measured, 2)} | ${t.required} | ${status} |`);
+    lines.push(`| ${t.name} | ${t.measured === undefined ? '—' : fmtRatio(t.measured)} | ${t.required} | ${status} |`);
   }
   return lines.join('\n') + '\n\n' + targets.map((t) => `- ${t.name}: ${t.detail}`).join('\n');
 }
@@ -74,8 +74,8 @@ export function printTable(rows: Row[]): void {
       String(row.m.errors),
       fmt(row.m.cpuPerRequest, 0),
       row.baseline ? `${row.baseline} (${fmt(row.baselineRps ?? 0, 0)})` : '-',
-      ratio === undefined ? '-' : fmt(ratio, 2),
-      cpuRatio === undefined ? '-' : fmt(cpuRatio, 2),
+      ratio === undefined ? '-' : fmtRatio(ratio),
+      cpuRatio === undefined ? '-' : fmtRatio(cpuRatio),
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] as string).length)));

@@ -35,7 +35,7 @@ import { argon2Rate, argon2Verify } from './argon2.js';
 import { type Child, startChild } from './children.js';
 import { cleanup } from './cleanup.js';
 import { openMysql, openSqlite } from './database.js';
-import { fmt } from './format.js';
+import { fmt, fmtRatio } from './format.js';
 import { combine, type Load, type Measurement, measure, median } from './load.js';
 import { log } from './log.js';
 import { ARGON2_RUNS, ARGON2_SECONDS, CONNECTIONS, dbKind, DURATION, ROUNDS, runs, serviceEnv, TARGETS, USERS, WARMUP, WARMUP_REQUESTS, WRITE_DOCS } from './options.js';
@@ -177,10 +177,10 @@ async function main(): Promise<void> {
       perRound.push(r);
       logins.push(m);
       log(
-        `  argon2id, ${cores} verifies at once: ${fmt(before.rps, 1)}/s before, ${fmt(after.rps, 1)}/s after -> ceiling ${fmt(ceilingRps, 1)} logins/s; ratio ${fmt(r.ratio, 2)}`,
+        `  argon2id, ${cores} verifies at once: ${fmt(before.rps, 1)}/s before, ${fmt(after.rps, 1)}/s after -> ceiling ${fmt(ceilingRps, 1)} logins/s; ratio ${fmtRatio(r.ratio)}`,
       );
       log(
-        `  argon2id, one at a time: median ${fmt(loneBefore.seconds * 1000, 1)} ms before, ${fmt(loneAfter.seconds * 1000, 1)} ms after (${ARGON2_RUNS} runs each) x ${cores} cores = ${fmt(ideal, 1)}/s; argon2 at once reached ${fmt(r.scaling, 2)} of that, logins ${fmt(r.loneRatio, 2)}`,
+        `  argon2id, one at a time: median ${fmt(loneBefore.seconds * 1000, 1)} ms before, ${fmt(loneAfter.seconds * 1000, 1)} ms after (${ARGON2_RUNS} runs each) x ${cores} cores = ${fmt(ideal, 1)}/s; argon2 at once reached ${fmtRatio(r.scaling)} of that, logins ${fmtRatio(r.loneRatio)}`,
       );
     }
     const mid = (pick: (r: (typeof perRound)[number]) => number) => median(perRound.map(pick));
@@ -238,7 +238,7 @@ async function main(): Promise<void> {
   const hrScaling = r(results.hrPadded, results.hr?.rps);
   const plainOps = `${specOperations} ops`;
   const cpuText = (m: Measurement, baselineMicros: number, what = 'the baseline') =>
-    `server CPU ${fmt(m.cpuPerRequest, 0)} µs/req vs ${fmt(baselineMicros, 0)} µs for ${what} (CPU ratio ${fmt(baselineMicros / m.cpuPerRequest, 2)})`;
+    `server CPU ${fmt(m.cpuPerRequest, 0)} µs/req vs ${fmt(baselineMicros, 0)} µs for ${what} (CPU ratio ${fmtRatio(baselineMicros / m.cpuPerRequest)})`;
   const targets: Target[] = [
     {
       name: 'GET /survey-data vs bare Koa',
@@ -261,7 +261,7 @@ async function main(): Promise<void> {
       met: loginRatio === undefined ? undefined : loginRatio >= TARGETS.login,
       detail:
         results.login && ceiling
-          ? `${ROUNDS > 1 ? `median of ${ROUNDS} rounds' ratios; medians ` : ''}${fmt(results.login.rps, 1)} / ${fmt(ceiling.rps, 1)} logins/s (the ceiling: argon2id verifies/s with ${ceiling.cores} at once, one per core, for ${ARGON2_SECONDS} s right before and right after each round); non-2xx ${results.login.non2xx}; ${cpuText(results.login, ceiling.cpuMicros, 'one verify with every core verifying')}. For reference, one verify alone took ${fmt(ceiling.loneSeconds * 1000, 1)} ms (median of ${ARGON2_RUNS} before and after each round); × ${ceiling.cores} cores that would be ${fmt(ceiling.cores / ceiling.loneSeconds, 1)}/s if the cores scaled perfectly: argon2 alone reached ${fmt(ceiling.scaling, 2)} of that, logins ${fmt(ceiling.loneRatio, 2)}`
+          ? `${ROUNDS > 1 ? `median of ${ROUNDS} rounds' ratios; medians ` : ''}${fmt(results.login.rps, 1)} / ${fmt(ceiling.rps, 1)} logins/s (the ceiling: argon2id verifies/s with ${ceiling.cores} at once, one per core, for ${ARGON2_SECONDS} s right before and right after each round); non-2xx ${results.login.non2xx}; ${cpuText(results.login, ceiling.cpuMicros, 'one verify with every core verifying')}. For reference, one verify alone took ${fmt(ceiling.loneSeconds * 1000, 1)} ms (median of ${ARGON2_RUNS} before and after each round); × ${ceiling.cores} cores that would be ${fmt(ceiling.cores / ceiling.loneSeconds, 1)}/s if the cores scaled perfectly: argon2 alone reached ${fmtRatio(ceiling.scaling)} of that, logins ${fmtRatio(ceiling.loneRatio)}`
           : 'not measured',
     },
     {
@@ -271,7 +271,7 @@ async function main(): Promise<void> {
       met: oursScaling === undefined ? undefined : oursScaling >= TARGETS.scaling,
       detail:
         oursScaling !== undefined && hrScaling !== undefined
-          ? `ours ${fmt(results.oursPadded?.rps ?? 0, 0)} / ${fmt(results.ours?.rps ?? 0, 0)} req/s = ${fmt(oursScaling, 2)}; handleRequest ${fmt(results.hrPadded?.rps ?? 0, 0)} / ${fmt(results.hr?.rps ?? 0, 0)} req/s = ${fmt(hrScaling, 2)}. Server CPU per request, ${plainOps} → ${PADDED_OPERATIONS} ops: ours ${fmt(results.ours?.cpuPerRequest ?? 0, 0)} → ${fmt(results.oursPadded?.cpuPerRequest ?? 0, 0)} µs, handleRequest ${fmt(results.hr?.cpuPerRequest ?? 0, 0)} → ${fmt(results.hrPadded?.cpuPerRequest ?? 0, 0)} µs`
+          ? `ours ${fmt(results.oursPadded?.rps ?? 0, 0)} / ${fmt(results.ours?.rps ?? 0, 0)} req/s = ${fmtRatio(oursScaling)}; handleRequest ${fmt(results.hrPadded?.rps ?? 0, 0)} / ${fmt(results.hr?.rps ?? 0, 0)} req/s = ${fmtRatio(hrScaling)}. Server CPU per request, ${plainOps} → ${PADDED_OPERATIONS} ops: ours ${fmt(results.ours?.cpuPerRequest ?? 0, 0)} → ${fmt(results.oursPadded?.cpuPerRequest ?? 0, 0)} µs, handleRequest ${fmt(results.hr?.cpuPerRequest ?? 0, 0)} → ${fmt(results.hrPadded?.cpuPerRequest ?? 0, 0)} µs`
           : 'not measured',
     },
   ];
@@ -280,7 +280,7 @@ async function main(): Promise<void> {
   console.log('\nTargets:');
   for (const t of targets) {
     const status = t.met === undefined ? 'not measured' : t.met ? 'met' : 'NOT met';
-    console.log(`  ${t.name.padEnd(40)} ${t.measured === undefined ? '-' : fmt(t.measured, 2)} (${t.required})  ${status}  — ${t.detail}`);
+    console.log(`  ${t.name.padEnd(40)} ${t.measured === undefined ? '-' : fmtRatio(t.measured)} (${t.required})  ${status}  — ${t.detail}`);
   }
   const odd = Object.entries(results).filter(([, m]) => m && m.non2xx > 0);
   for (const [name, m] of odd) console.log(`  note: ${name} non-2xx status codes: ${JSON.stringify(m?.statusCodes)}`);
