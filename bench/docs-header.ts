@@ -62,7 +62,8 @@ any pooled, asynchronous query through Knex costs several times over.
 
 The machine is shared (2 cores, other test suites may run meanwhile): the load average at the
 start and end of each run is recorded; treat single numbers as noisy and prefer re-runs
-(\`--rounds 3\` interleaves each group of compared loads three times and keeps medians).
+(\`--rounds 3\` interleaves each group of compared loads three times, every other round in
+reverse order so that drift does not favour one side, and keeps medians).
 To look into a miss: \`npm run bench -- --only me --profile\` writes a CPU profile of the server
 per measured load to \`bench/profiles/\` (summarise it with
 \`node --import tsx bench/profile-summary.ts <file>\`), \`--service-env NAME=VALUE\` runs the

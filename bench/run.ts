@@ -108,11 +108,13 @@ async function main(): Promise<void> {
   /**
    * Measures a group of loads that are compared with each other, one after the other; with
    * --rounds N the whole group is repeated N times, interleaved, and each load keeps its median.
+   * Every other round runs the group in reverse order, so that a machine speeding up or slowing
+   * down during a round does not always favour the same side of a comparison.
    */
   async function group(entries: [key: string, label: string, child: Child | undefined, load: Load][]): Promise<void> {
     const samples = new Map<string, Measurement[]>();
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [key, label, child, load] of entries) {
+      for (const [key, label, child, load] of round % 2 === 0 ? entries : [...entries].reverse()) {
         if (!child) continue;
         const m = await measure(label + (ROUNDS > 1 ? ` [${round + 1}/${ROUNDS}]` : ''), child, load, round === 0);
         samples.set(key, [...(samples.get(key) ?? []), m]);
