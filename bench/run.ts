@@ -43,6 +43,22 @@ import { loadavg, machine, printTable, type Row, tableMarkdown, type Target, tar
 import { seed } from './seed.js';
 import { countOperations, exampleBody, loadDocument, PADDED_OPERATIONS } from './spec.js';
 
+/** One round of logins against the argon2 ceiling measured right before and after it. */
+interface CeilingRound {
+  /** argon2id verifies/s with one verify per core at once: the ceiling. */
+  rps: number;
+  /** CPU time of one such verify, µs. */
+  cpuMicros: number;
+  /** One verify timed alone (for reference), s. */
+  loneSeconds: number;
+  /** Logins/s over the ceiling: the target. */
+  ratio: number;
+  /** Logins/s over one lone verify's rate x cores (for reference). */
+  loneRatio: number;
+  /** The ceiling over one lone verify's rate x cores: how far argon2 itself scales. */
+  scaling: number;
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const loadStart = loadavg();
@@ -60,14 +76,8 @@ async function main(): Promise<void> {
   };
   const specOperations = countOperations(loadDocument());
   const results: Partial<Record<string, Measurement>> = {};
-  /**
-   * The argon2 ceiling (verifies/s with one on each core at once) and, for reference, one verify
-   * alone x cores; each figure is the median over the rounds, each ratio the median of the
-   * rounds' own ratios.
-   */
-  let ceiling:
-    | { cores: number; rps: number; cpuMicros: number; ratio: number; loneSeconds: number; loneRatio: number; scaling: number }
-    | undefined;
+  /** The argon2 ceiling: each field is the median of the rounds' own figures. */
+  let ceiling: (CeilingRound & { cores: number }) | undefined;
 
   // Every server up front (they idle until measured). The others start once seeding is done:
   // on SQLite, the extra service instances open the same file, and the writes they make while
@@ -143,7 +153,7 @@ async function main(): Promise<void> {
 
   if (runs('login')) {
     const cores = os.availableParallelism();
-    const perRound: { ceiling: number; cpuMicros: number; loneSeconds: number; ratio: number; loneRatio: number; scaling: number }[] = [];
+    const perRound: CeilingRound[] = [];
     const logins: Measurement[] = [];
     const load: Load = {
       requests: seeded.usernames.map((username) => ({
@@ -168,8 +178,8 @@ async function main(): Promise<void> {
       const ceilingRps = (before.rps + after.rps) / 2;
       const loneSeconds = (loneBefore.seconds + loneAfter.seconds) / 2;
       const ideal = cores / loneSeconds;
-      const r = {
-        ceiling: ceilingRps,
+      const r: CeilingRound = {
+        rps: ceilingRps,
         cpuMicros: (before.cpuMicros + after.cpuMicros) / 2,
         loneSeconds,
         ratio: m.rps / ceilingRps,
@@ -185,15 +195,15 @@ async function main(): Promise<void> {
         `  argon2id, one at a time: median ${fmt(loneBefore.seconds * 1000, 1)} ms before, ${fmt(loneAfter.seconds * 1000, 1)} ms after (${ARGON2_RUNS} runs each) x ${cores} cores = ${fmt(ideal, 1)}/s; argon2 at once reached ${fmtRatio(r.scaling)} of that, logins ${fmtRatio(r.loneRatio)}`,
       );
     }
-    const mid = (pick: (r: (typeof perRound)[number]) => number) => median(perRound.map(pick));
+    const mid = (key: keyof CeilingRound) => median(perRound.map((r) => r[key]));
     ceiling = {
       cores,
-      rps: mid((r) => r.ceiling),
-      cpuMicros: mid((r) => r.cpuMicros),
-      ratio: mid((r) => r.ratio),
-      loneSeconds: mid((r) => r.loneSeconds),
-      loneRatio: mid((r) => r.loneRatio),
-      scaling: mid((r) => r.scaling),
+      rps: mid('rps'),
+      cpuMicros: mid('cpuMicros'),
+      ratio: mid('ratio'),
+      loneSeconds: mid('loneSeconds'),
+      loneRatio: mid('loneRatio'),
+      scaling: mid('scaling'),
     };
     results.login = combine(logins);
   }
