@@ -1,6 +1,6 @@
 import { hash, verify } from '@node-rs/argon2';
 import { ARGON2_OPTIONS } from '../src/auth/passwords.js';
-import { median } from './load.js';
+import { median } from './stats.js';
 
 const PASSWORD = 'SecurePass123!';
 

@@ -12,7 +12,6 @@ import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import Router from '@koa/router';
-import { hash, verify } from '@node-rs/argon2';
 import { jwtVerify } from 'jose';
 import { pino } from 'pino';
 import { ARGON2_OPTIONS } from '../src/auth/passwords.js';
@@ -22,6 +21,7 @@ import { migrateLatest } from '../src/db/migrate.js';
 import { loadApi } from '../src/http/spec.js';
 import { createLogger } from '../src/log.js';
 import { createMetrics } from '../src/ops/metrics.js';
+import { argon2Rate } from './argon2.js';
 import { PADDED_OPERATIONS, paddedDocument, SURVEY_FILE } from './spec.js';
 
 const { values } = parseArgs({ options: { n: { type: 'string', default: '20000' } } });
@@ -127,24 +127,10 @@ await db.client.releaseConnection(raw);
 // ------------------------------------------------------------------ logins
 const { memoryCost, timeCost, parallelism } = ARGON2_OPTIONS;
 console.log(`\nargon2id verify (m=${memoryCost} KiB, t=${timeCost}, p=${parallelism}) throughput, verifies in flight at once:`);
-const stored = await hash('SecurePass123!', ARGON2_OPTIONS);
 for (const concurrency of [1, os.availableParallelism(), 4, 8]) {
-  const cpu0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  const deadline = t0 + 3_000_000_000n;
-  let done = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (process.hrtime.bigint() < deadline) {
-        await verify(stored, 'SecurePass123!');
-        done++;
-      }
-    }),
-  );
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const used = process.cpuUsage(cpu0);
+  const { rps, cpuMicros } = await argon2Rate(3, concurrency);
   console.log(
-    `  ${String(concurrency).padStart(2)} at once: ${(done / seconds).toFixed(1).padStart(6)} verifies/s, ${((used.user + used.system) / done / 1000).toFixed(1)} ms CPU per verify (libuv pool: ${process.env.UV_THREADPOOL_SIZE ?? 4} threads, ${os.availableParallelism()} cores)`,
+    `  ${String(concurrency).padStart(2)} at once: ${rps.toFixed(1).padStart(6)} verifies/s, ${(cpuMicros / 1000).toFixed(1)} ms CPU per verify (libuv pool: ${process.env.UV_THREADPOOL_SIZE ?? 4} threads, ${os.availableParallelism()} cores)`,
   );
 }
 

@@ -5,6 +5,7 @@ import { BENCH_DIR, type Child } from './children.js';
 import { fmt } from './format.js';
 import { log } from './log.js';
 import { CONNECTIONS, dbKind, DURATION, PROFILE, WARMUP, WARMUP_REQUESTS } from './options.js';
+import { median } from './stats.js';
 
 const PROFILE_DIR = join(BENCH_DIR, 'profiles');
 
@@ -82,12 +83,6 @@ export async function measure(label: string, child: Child, load: Load, warmUp = 
   };
   log(`  ${label.padEnd(46)} ${fmt(m.rps, 0).padStart(7)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms  non-2xx ${m.non2xx}  errors ${m.errors}  server CPU ${fmt(m.cpuPerRequest, 0)} µs/req`);
   return m;
-}
-
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** Several rounds of one load: medians of throughput and latencies, sums of failures. */

@@ -36,11 +36,12 @@ import { type Child, startChild } from './children.js';
 import { cleanup } from './cleanup.js';
 import { openMysql, openSqlite } from './database.js';
 import { fmt, fmtRatio } from './format.js';
-import { combine, type Load, type Measurement, measure, median } from './load.js';
+import { combine, type Load, type Measurement, measure } from './load.js';
 import { log } from './log.js';
 import { ARGON2_RUNS, ARGON2_SECONDS, CONNECTIONS, dbKind, DURATION, ROUNDS, runs, serviceEnv, TARGETS, USERS, WARMUP, WARMUP_REQUESTS, WRITE_DOCS } from './options.js';
 import { loadavg, machine, printTable, type Row, tableMarkdown, type Target, targetsMarkdown, writeDocs } from './report.js';
 import { seed } from './seed.js';
+import { median } from './stats.js';
 import { countOperations, exampleBody, loadDocument, PADDED_OPERATIONS } from './spec.js';
 
 /** One round of logins against the argon2 ceiling measured right before and after it. */
