@@ -16,8 +16,10 @@ export interface paths {
         /**
          * Register a new account
          * @description Creates an account. Username and email must be unused (case-insensitively).
+         *     A verification mail goes out to the address (see `POST /email/verify`); logging in
+         *     does not wait for it, and `email_verified` tells the app whether it happened.
          *     Rate limited per client IP (`AUTH_RATE_LIMIT`, default 5 requests per minute,
-         *     shared with `create_user` and `login`).
+         *     shared with `create_user`, `login` and the email and password recovery operations).
          */
         post: operations["register"];
         delete?: never;
@@ -38,7 +40,7 @@ export interface paths {
         /**
          * Create a user (simple user API)
          * @description Creates an account in the same user store as `register`, answering in the simple
-         *     user API's shape. Rate limited like `register`.
+         *     user API's shape, and queues the same verification mail. Rate limited like `register`.
          */
         post: operations["createUser"];
         delete?: never;
@@ -80,8 +82,12 @@ export interface paths {
         put?: never;
         /**
          * Log in and get a token
-         * @description Checks the credentials and opens a session. The response carries the token twice
-         *     (`token` for the simple user API, `access_token` for the fitness API).
+         * @description Checks the credentials and opens a session. The response carries the access token
+         *     twice (`token` for the simple user API, `access_token` for the fitness API), valid
+         *     `ACCESS_TOKEN_TTL` seconds, and the session's first `refresh_token`, which
+         *     `POST /token/refresh` trades for new tokens while the session lives
+         *     (`refresh_expires_in` seconds, sliding with each refresh). A session lasts until it is
+         *     ended, or until its refresh token has not been used for `REFRESH_TOKEN_TTL`.
          *
          *     A standard account holds at most `MAX_SESSIONS_PER_USER` (default 10) active
          *     sessions; at the limit the login fails with `Too many tokens` unless
@@ -152,11 +158,148 @@ export interface paths {
         /**
          * Change the password
          * @description Needs the current password. The new one must follow the password rules and differ
-         *     from the current one. On success every other session of the user is ended; the
-         *     session making the request stays valid.
+         *     from the current one. On success every other session of the user is ended (with its
+         *     refresh token); the session making the request stays valid. Reset links mailed
+         *     before stop working.
          */
         put: operations["changePassword"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/token/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get a new access token with a refresh token
+         * @description Trades the session's refresh token (from `POST /login` or the last refresh) for a new
+         *     access token of the same session (same claims as login's, same `sid`) and a new
+         *     refresh token. Each refresh token is single-use: it is spent by this call (rotation),
+         *     and the session's expiry slides to now + `REFRESH_TOKEN_TTL` (30 days by default), never
+         *     past `SESSION_MAX_LIFETIME` (90 days by default) after the login. Refreshing never opens
+         *     a session, so it never meets the session limit.
+         *
+         *     **Reuse detection**: presenting a refresh token that was already spent ends the whole
+         *     session at once (every access and refresh token of it) and answers 401. Within
+         *     `REFRESH_REUSE_GRACE_S` seconds (10 by default, `0` turns it off) after its rotation, a
+         *     spent token is answered instead with a fresh access token and the session's *current*
+         *     refresh token, so a client that lost the first answer and retries stays signed in.
+         *     Of many parallel refreshes with one token, exactly one rotates it; the others get that
+         *     same new refresh token (within the grace window) or 401.
+         *
+         *     An unknown, expired, revoked (logout, `revoke_others`, password change or reset,
+         *     `DELETE /active-sessions/{session_id}`), spent or malformed refresh token is 401; the
+         *     answer does not say which. Rate limited per client IP (`REFRESH_RATE_LIMIT`, default 30
+         *     per minute).
+         */
+        post: operations["refreshToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/email/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm the email address with the token from the mail
+         * @description The verification mail (sent at registration, on request and after an email change)
+         *     links to `${APP_URL}/verify-email?token=...`; the app posts that token here. The token is
+         *     single-use, valid `EMAIL_TOKEN_TTL` (24 hours by default), and verifies only the address
+         *     it was mailed to: once the account's email has changed, it verifies nothing. Rate
+         *     limited per client IP like `login`.
+         */
+        post: operations["verifyEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/email/verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a new verification mail
+         * @description Queues a fresh verification mail to the caller's address; every token mailed before
+         *     stops working. The mail goes out through the outbox (retried while the mail server is
+         *     down). 409 when the address is already verified. Limited per user (`MAIL_RATE_LIMIT`
+         *     mails per hour, default 5).
+         */
+        post: operations["sendEmailVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/password/forgot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for a password reset mail
+         * @description Always 202 with the same body, and in about the same time, whether or not an account
+         *     has this address: the request is only queued, and the outbox worker sends the mail when
+         *     an account has the address (compared like registration: case-insensitively). The mail
+         *     links to `${APP_URL}/reset-password?token=...`; the token is single-use and valid
+         *     `RESET_TOKEN_TTL` (30 minutes by default). Rate limited per client IP like `login`, and
+         *     per address (`MAIL_RATE_LIMIT` requests per hour, default 5, counted alike for every
+         *     address, registered or not).
+         */
+        post: operations["forgotPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/password/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with the token from the reset mail
+         * @description Sets the new password (same rules as registration), ends every session of the user
+         *     (all their access and refresh tokens stop working), and spends this token and every
+         *     other outstanding reset token of the user. A reset also verifies the address the mail
+         *     was sent to, if it is still the account's. The token stops working once spent, after
+         *     `RESET_TOKEN_TTL`, or when the password is changed or the email changed by any other
+         *     route. Rate limited per client IP like `login`.
+         */
+        post: operations["resetPassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -212,7 +355,9 @@ export interface paths {
         };
         /**
          * List the caller's active sessions
-         * @description Only unrevoked, unexpired sessions of the caller. Tokens are shown as their first 10 characters.
+         * @description Only unrevoked, unexpired sessions of the caller. Tokens are shown as their first 10
+         *     characters. `expires_at` is when the session ends unless its refresh token is used
+         *     again; `last_used_at` is its last login or refresh.
          */
         get: operations["listActiveSessions"];
         put?: never;
@@ -281,7 +426,9 @@ export interface paths {
          * Update parts of the caller's data
          * @description A partial update: only the fields sent change, all in one transaction.
          *     `updated_fields` tells which sections really changed. The training summary writes
-         *     the same stored fields as `PUT /training-profile`.
+         *     the same stored fields as `PUT /training-profile`. A new email address (not merely
+         *     another letter case) is unverified: a verification mail goes to it, and tokens mailed
+         *     to the old address stop working.
          */
         post: operations["updateUserData"];
         delete?: never;
@@ -301,7 +448,9 @@ export interface paths {
         /**
          * Update the caller's account details
          * @description A partial update of username, email, full name, avatar, bio, tags and country; only
-         *     the fields sent change. `null` clears avatar, bio or country.
+         *     the fields sent change. `null` clears avatar, bio or country. A new email address (not
+         *     merely another letter case) is unverified: a verification mail goes to it, and tokens
+         *     mailed to the old address stop working.
          */
         put: operations["updateProfile"];
         post?: never;
@@ -545,8 +694,12 @@ export interface components {
              * @description Seconds until the token expires.
              */
             expires_in: number;
+            refresh_token: components["schemas"]["RefreshToken"];
+            refresh_expires_in: components["schemas"]["RefreshExpiresIn"];
             user_info: {
                 is_admin: boolean;
+                /** @description Whether the address was confirmed through `POST /email/verify`. */
+                email_verified: boolean;
             } & WithRequired<components["schemas"]["UserInfo"], "username" | "email" | "full_name">;
         };
         LogoutResponse: {
@@ -569,6 +722,7 @@ export interface components {
                 username: components["schemas"]["Username"];
                 user_id: components["schemas"]["PublicUserId"];
                 is_admin: boolean;
+                email_verified: boolean;
             };
             token_metadata: {
                 issued_at: components["schemas"]["Timestamp"];
@@ -577,6 +731,47 @@ export interface components {
         };
         ChangePasswordRequest: {
             current_password: string;
+            new_password: components["schemas"]["Password"];
+        };
+        /** @description An opaque, single-use refresh token (256 random bits, base64url). Only its hash is stored. */
+        RefreshToken: string;
+        /**
+         * Format: int32
+         * @description Seconds until the refresh token (and the session) expires unless it is used.
+         */
+        RefreshExpiresIn: number;
+        RefreshRequest: {
+            refresh_token: components["schemas"]["RefreshToken"];
+        };
+        /** @description The tokens of `POST /login`, renewed; `token` and `access_token` are the same access token. */
+        TokenRefreshResult: {
+            /**
+             * Format: int32
+             * @enum {integer}
+             */
+            code: 200;
+            token: string;
+            access_token: string;
+            /** @enum {string} */
+            token_type: "bearer";
+            /**
+             * Format: int32
+             * @description Seconds until the access token expires.
+             */
+            expires_in: number;
+            refresh_token: components["schemas"]["RefreshToken"];
+            refresh_expires_in: components["schemas"]["RefreshExpiresIn"];
+        };
+        /** @description The token from a verification or reset link (256 random bits, base64url). Only its hash is stored. */
+        MailedToken: string;
+        EmailVerifyRequest: {
+            token: components["schemas"]["MailedToken"];
+        };
+        PasswordForgotRequest: {
+            email: components["schemas"]["Email"];
+        };
+        PasswordResetRequest: {
+            token: components["schemas"]["MailedToken"];
             new_password: components["schemas"]["Password"];
         };
         UsernameAvailability: {
@@ -593,6 +788,7 @@ export interface components {
             token: string;
             created_at: components["schemas"]["Timestamp"];
             expires_at: components["schemas"]["Timestamp"];
+            last_used_at: components["schemas"]["Timestamp"];
             user_agent: string | null;
             ip_address: string | null;
             /** @description True for the session of the token making the request. */
@@ -611,6 +807,8 @@ export interface components {
             email: components["schemas"]["Email"];
             full_name: string | null;
             account_status: components["schemas"]["AccountStatus"];
+            /** @description Whether the address was confirmed through `POST /email/verify`. */
+            email_verified: boolean;
             created_at: components["schemas"]["Timestamp"];
             /** Format: date-time */
             last_login: string | null;
@@ -868,6 +1066,48 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description The request is invalid; `errors` says where. */
+        LimitedBadRequest: {
+            headers: {
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 400,
+                 *       "text": "Invalid request",
+                 *       "errors": [
+                 *         {
+                 *           "field": "/body/email",
+                 *           "message": "must match format \"email\""
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The token is missing, invalid, expired, spent or revoked. */
+        LimitedUnauthorized: {
+            headers: {
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 401,
+                 *       "text": "Unauthorized"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description `Username already taken`, `Email already taken`, or an invalid body. */
         DuplicateOrInvalid: {
             headers: {
@@ -1101,6 +1341,7 @@ export interface operations {
                      *         "full_name": "Alex Johnson"
                      *       },
                      *       "next_steps": [
+                     *         "Verify your email (check inbox)",
                      *         "Log in at /api/v1/login",
                      *         "Complete your training profile at /api/v1/training-profile"
                      *       ]
@@ -1262,11 +1503,14 @@ export interface operations {
                      *       "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
                      *       "token_type": "bearer",
                      *       "expires_in": 1800,
+                     *       "refresh_token": "8kQe2mX7pL1vR8tY3wZ6fJ9kQ2mX7pL1vR8tY3wZ6fJ",
+                     *       "refresh_expires_in": 2592000,
                      *       "user_info": {
                      *         "username": "fit_user123",
                      *         "email": "user@example.com",
                      *         "full_name": "Alex Johnson",
-                     *         "is_admin": false
+                     *         "is_admin": false,
+                     *         "email_verified": false
                      *       }
                      *     }
                      */
@@ -1353,7 +1597,8 @@ export interface operations {
                      *       "user_info": {
                      *         "username": "fit_user123",
                      *         "user_id": "usr_12345",
-                     *         "is_admin": false
+                     *         "is_admin": false,
+                     *         "email_verified": true
                      *       },
                      *       "token_metadata": {
                      *         "issued_at": "2023-11-21T10:15:30Z",
@@ -1421,6 +1666,271 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    refreshToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "refresh_token": "8kQe2mX7pL1vR8tY3wZ6fJ9kQ2mX7pL1vR8tY3wZ6fJ"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            /** @description A new access token and a new refresh token for the same session. */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 200,
+                     *       "token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
+                     *       "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
+                     *       "token_type": "bearer",
+                     *       "expires_in": 1800,
+                     *       "refresh_token": "Zr4tY3wZ6fJ9kQ2mX7pL1vR8tY3wZ6fJ9kQ2mX7pL1v",
+                     *       "refresh_expires_in": 2592000
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TokenRefreshResult"];
+                };
+            };
+            400: components["responses"]["LimitedBadRequest"];
+            401: components["responses"]["LimitedUnauthorized"];
+            413: components["responses"]["LimitedPayloadTooLarge"];
+            415: components["responses"]["LimitedUnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    verifyEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "token": "fJ9kQ2mX7pL1vR8tY3wZ6fJ9kQ2mX7pL1vR8tY3wZ6f"
+                 *     }
+                 */
+                "application/json": components["schemas"]["EmailVerifyRequest"];
+            };
+        };
+        responses: {
+            /** @description The address is verified (`email_verified` is now true). */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Email verified"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MessageResponse"];
+                };
+            };
+            /** @description `Invalid or expired verification token` (unknown, spent, expired, or mailed to an address the account no longer has), or an invalid body. */
+            400: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 400,
+                     *       "text": "Invalid or expired verification token"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["LimitedPayloadTooLarge"];
+            415: components["responses"]["LimitedUnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    sendEmailVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The mail is queued. */
+            202: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Verification email sent"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MessageResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `Email already verified`. */
+            409: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 409,
+                     *       "text": "Email already verified"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    forgotPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "user@example.com"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PasswordForgotRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted; a mail follows when an account has this address. */
+            202: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "If an account has this email address, a password reset link is on its way"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MessageResponse"];
+                };
+            };
+            400: components["responses"]["LimitedBadRequest"];
+            413: components["responses"]["LimitedPayloadTooLarge"];
+            415: components["responses"]["LimitedUnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    resetPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "token": "kQ2mX7pL1vR8tY3wZ6fJ9kQ2mX7pL1vR8tY3wZ6fJ9k",
+                 *       "new_password": "EvenMoreSecure456?"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PasswordResetRequest"];
+            };
+        };
+        responses: {
+            /** @description The password is set; log in with it. */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Password has been reset"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MessageResponse"];
+                };
+            };
+            /** @description `Invalid or expired reset token` (unknown, spent, expired or no longer valid), or an invalid body (a new password that breaks the rules). */
+            400: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 400,
+                     *       "text": "Invalid or expired reset token"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["LimitedPayloadTooLarge"];
+            415: components["responses"]["LimitedUnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1511,7 +2021,8 @@ export interface operations {
                      *           "session_id": "sess_4fJ9kQ2mX7pL1vR8tY3wZ6",
                      *           "token": "eyJhbGciOi...",
                      *           "created_at": "2025-06-20T14:30:00Z",
-                     *           "expires_at": "2025-06-20T15:00:00Z",
+                     *           "expires_at": "2025-07-20T14:30:00Z",
+                     *           "last_used_at": "2025-06-20T14:30:00Z",
                      *           "user_agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64)",
                      *           "ip_address": "192.168.1.10",
                      *           "current": true
@@ -1585,6 +2096,7 @@ export interface operations {
                      *         "email": "user@example.com",
                      *         "full_name": "Alex Johnson",
                      *         "account_status": "active",
+                     *         "email_verified": true,
                      *         "created_at": "2023-01-15T10:30:00Z",
                      *         "last_login": "2023-11-21T14:25:00Z",
                      *         "avatar": "https://example.com/avatar.jpg",
@@ -1656,6 +2168,7 @@ export interface operations {
                      *         "email": "alex.johnson@example.com",
                      *         "username": "alexfit",
                      *         "account_status": "active",
+                     *         "email_verified": false,
                      *         "created_at": "2023-01-15T10:30:00Z",
                      *         "last_login": "2023-11-20T14:25:00Z",
                      *         "avatar": null,

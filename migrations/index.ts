@@ -5,6 +5,11 @@ import * as createUserSettings from './20261123000003_create_user_settings.js';
 import * as createTrainingProfiles from './20261123000004_create_training_profiles.js';
 import * as createWorkouts from './20261123000005_create_workouts.js';
 import * as createRateLimits from './20261123000006_create_rate_limits.js';
+import * as addSessionRefresh from './20261201000001_add_session_refresh.js';
+import * as createSpentRefreshTokens from './20261201000002_create_spent_refresh_tokens.js';
+import * as addEmailVerified from './20261201000003_add_email_verified.js';
+import * as createUserTokens from './20261201000004_create_user_tokens.js';
+import * as createMailOutbox from './20261201000005_create_mail_outbox.js';
 
 /** Every migration by name, in the order they run. Add new ones here. */
 export const migrations: Record<string, Knex.Migration> = {
@@ -14,4 +19,9 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261123000004_create_training_profiles': createTrainingProfiles,
   '20261123000005_create_workouts': createWorkouts,
   '20261123000006_create_rate_limits': createRateLimits,
+  '20261201000001_add_session_refresh': addSessionRefresh,
+  '20261201000002_create_spent_refresh_tokens': createSpentRefreshTokens,
+  '20261201000003_add_email_verified': addEmailVerified,
+  '20261201000004_create_user_tokens': createUserTokens,
+  '20261201000005_create_mail_outbox': createMailOutbox,
 };

@@ -2,7 +2,10 @@ import cors from '@koa/cors';
 import Koa from 'koa';
 import { createAuthHandlers } from './auth/auth.handlers.js';
 import { createAuthService } from './auth/auth.service.js';
+import { createPasswordResetService, PASSWORD_RESET, PASSWORD_RESET_TEMPLATE } from './auth/password-reset.service.js';
+import { createRefreshService, type SessionLifetimes } from './auth/refresh.service.js';
 import { createSessionsRepository } from './auth/sessions.repository.js';
+import { createSpentRefreshTokensRepository } from './auth/spent-refresh-tokens.repository.js';
 import { createTokenService } from './auth/tokens.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -10,11 +13,15 @@ import type { Db } from './db/db.js';
 import { createDocsRouter } from './http/docs.js';
 import { errorMiddleware } from './http/errors.js';
 import { observeRequests } from './http/observe.js';
-import { buildRoutes } from './http/routes.js';
+import { buildRoutes, type RouteLimiter } from './http/routes.js';
 import { loadApi, type Api } from './http/spec.js';
 import type { HandlerMap } from './http/types.js';
 import { createLimiter } from './limits.js';
 import { createLogger, type Logger } from './log.js';
+import { createOutboxRepository } from './mail/outbox.repository.js';
+import { loadTemplates } from './mail/templates.js';
+import { logTransport, smtpTransport, type MailTransport } from './mail/transport.js';
+import { createOutboxWorker, type OutboxWorker, type WorkerOptions } from './mail/worker.js';
 import { createMetrics } from './ops/metrics.js';
 import { createOpsHandlers } from './ops/ops.handlers.js';
 import { createProfileHandlers } from './profile/profile.handlers.js';
@@ -26,6 +33,8 @@ import { createSurveyService } from './survey/survey.service.js';
 import { createTrainingHandlers } from './training/training.handlers.js';
 import { createTrainingRepository } from './training/training.repository.js';
 import { createTrainingService } from './training/training.service.js';
+import { createEmailVerification, VERIFY_EMAIL, VERIFY_EMAIL_TEMPLATE } from './users/email-verification.js';
+import { createUserTokensRepository } from './users/user-tokens.repository.js';
 import { createUsersHandlers } from './users/users.handlers.js';
 import { createUsersRepository } from './users/users.repository.js';
 import { createUsersService } from './users/users.service.js';
@@ -37,15 +46,28 @@ export interface AppDeps {
   logger?: Logger;
   /** A loaded spec to reuse (tests build many apps); loaded from openapi.yaml otherwise. */
   api?: Api;
+  /** Where mails go; by default SMTP at SMTP_URL, or stdout without it. */
+  mailTransport?: MailTransport;
+  mailWorker?: Partial<WorkerOptions>;
 }
 
 export interface App {
   koa: Koa;
   /** Deletes expired sessions; the server runs it periodically. */
   purgeExpiredSessions: () => Promise<number>;
+  /** Deletes expired sessions, mailed tokens and old finished mails; the server runs it periodically. */
+  purgeExpired: () => Promise<void>;
+  /** The outbox worker; the server starts it (tests start it when they need mail). */
+  mail: OutboxWorker;
   /** From now on readiness answers 503, so a load balancer stops sending traffic. */
   beginShutdown: () => void;
+  /** Stops the mail worker and closes the mail transport. */
+  close: () => Promise<void>;
 }
+
+/** Finished mails are kept this long (for operators), expired tokens a day. */
+const FINISHED_MAIL_KEPT_MS = 7 * 24 * 3600 * 1000;
+const EXPIRED_TOKEN_KEPT_MS = 24 * 3600 * 1000;
 
 /** Builds the service on the given database: every route of openapi.yaml, wired to its handler. */
 export async function createApp(deps: AppDeps): Promise<App> {
@@ -56,40 +78,79 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   const users = createUsersRepository(db);
   const sessions = createSessionsRepository(db);
+  const userTokens = createUserTokensRepository(db);
+  const outbox = createOutboxRepository(db);
   const tokens = createTokenService(config.jwtSecret, config.accessTokenTtl, clock);
-  const loginFailures =
-    config.loginFailureLimit > 0
-      ? createLimiter(config, db, { keyPrefix: 'login_fail', points: config.loginFailureLimit, durationSeconds: 15 * 60 })
-      : undefined;
-  const auth = createAuthService({ db, users, sessions, tokens, clock, maxSessionsPerUser: config.maxSessionsPerUser, loginFailures });
+  const limiter = (keyPrefix: string, points: number, durationSeconds: number) =>
+    points > 0 ? createLimiter(config, db, { keyPrefix, points, durationSeconds }) : undefined;
+  const lifetimes: SessionLifetimes = {
+    refreshTtlMs: config.refreshTokenTtl * 1000,
+    maxLifetimeMs: config.sessionMaxLifetime * 1000,
+    reuseGraceMs: config.refreshReuseGraceSeconds * 1000,
+  };
+  const auth = createAuthService({
+    db,
+    users,
+    sessions,
+    userTokens,
+    tokens,
+    clock,
+    maxSessionsPerUser: config.maxSessionsPerUser,
+    lifetimes,
+    loginFailures: limiter('login_fail', config.loginFailureLimit, 15 * 60),
+  });
+  const refresh = createRefreshService({ db, sessions, spent: createSpentRefreshTokensRepository(db), tokens, clock, lifetimes });
+  const mailLinks = { appUrl: config.appUrl, outbox, userTokens, clock };
+  const verification = createEmailVerification({ db, users, ...mailLinks, tokenTtlSeconds: config.emailTokenTtl });
+  const passwordReset = createPasswordResetService({
+    db,
+    users,
+    sessions,
+    ...mailLinks,
+    tokenTtlSeconds: config.resetTokenTtl,
+    addressLimiter: limiter('reset_address', config.mailRateLimit, 3600),
+  });
 
   const survey = createSurveyService(config.surveyDataFile, { recheckMs: config.surveyRecheckMs, clock });
   const training = createTrainingService({ db, training: createTrainingRepository(db), users, survey, clock });
-  const profile = createProfileService({ db, users, people: createProfileRepository(db), workouts: createWorkoutsRepository(db), training, survey, clock });
+  const profile = createProfileService({ db, users, people: createProfileRepository(db), workouts: createWorkoutsRepository(db), training, survey, verification, clock });
 
   const metrics = createMetrics(db, auth.countActiveSessions);
   let shuttingDown = false;
 
   const handlers = {
-    ...createUsersHandlers(createUsersService({ db, users, clock })),
-    ...createAuthHandlers(auth, clock),
+    ...createUsersHandlers(createUsersService({ db, users, verification, clock }), verification),
+    ...createAuthHandlers({ auth, refresh, passwordReset }, clock),
     ...createSurveyHandlers(survey),
     ...createProfileHandlers(profile),
     ...createTrainingHandlers(training),
     ...createOpsHandlers({ db, metrics, isShuttingDown: () => shuttingDown }),
   } satisfies HandlerMap;
 
-  const authLimiter =
-    config.authRateLimit > 0
-      ? createLimiter(config, db, { keyPrefix: 'auth', points: config.authRateLimit, durationSeconds: 60 })
-      : undefined;
+  const counting = (l: ReturnType<typeof limiter>, per: RouteLimiter['per']): RouteLimiter | undefined => l && { limiter: l, per };
   const routes = buildRoutes({
     api,
     handlers,
     authenticate: auth.authenticate,
     // /me and /user-data show the whole person: read it with the session check, in one statement.
     callerViews: { getMe: 'person', getUserData: 'person' },
-    rateLimiters: { auth: authLimiter },
+    rateLimiters: {
+      auth: counting(limiter('auth', config.authRateLimit, 60), 'ip'),
+      refresh: counting(limiter('refresh', config.refreshRateLimit, 60), 'ip'),
+      mail: counting(limiter('mail_user', config.mailRateLimit, 3600), 'user'),
+    },
+  });
+
+  const transport = deps.mailTransport ?? (config.smtpUrl ? smtpTransport(config.smtpUrl, config.mailFrom) : logTransport(config.mailFrom));
+  const mail = createOutboxWorker({
+    db,
+    outbox,
+    transport,
+    templates: loadTemplates([VERIFY_EMAIL_TEMPLATE, PASSWORD_RESET_TEMPLATE]),
+    composers: { [VERIFY_EMAIL]: verification.compose, [PASSWORD_RESET]: passwordReset.compose },
+    clock,
+    logger,
+    options: deps.mailWorker,
   });
 
   // With TRUST_PROXY=N, ctx.ip is the address N hops from the right of X-Forwarded-For, never
@@ -116,8 +177,19 @@ export async function createApp(deps: AppDeps): Promise<App> {
   return {
     koa,
     purgeExpiredSessions: auth.purgeExpiredSessions,
+    async purgeExpired() {
+      const now = clock();
+      await auth.purgeExpiredSessions();
+      await userTokens.purgeExpired(now - EXPIRED_TOKEN_KEPT_MS);
+      await outbox.purgeFinished(now - FINISHED_MAIL_KEPT_MS);
+    },
+    mail,
     beginShutdown: () => {
       shuttingDown = true;
+    },
+    async close() {
+      await mail.stop();
+      transport.close();
     },
   };
 }

@@ -11,6 +11,26 @@ export interface Config {
   jwtSecret: string;
   /** Lifetime of an access token, in seconds. */
   accessTokenTtl: number;
+  /** How long a session lives after its last login or refresh, in seconds (a refresh token's lifetime). */
+  refreshTokenTtl: number;
+  /** A session ends this many seconds after its login, however often it is refreshed. */
+  sessionMaxLifetime: number;
+  /** Seconds after its rotation during which a spent refresh token gets the current one back; 0 turns it off. */
+  refreshReuseGraceSeconds: number;
+  /** Refreshes per minute per client IP; 0 turns it off. */
+  refreshRateLimit: number;
+  /** How long a mailed verification link works, in seconds. */
+  emailTokenTtl: number;
+  /** How long a mailed password reset link works, in seconds. */
+  resetTokenTtl: number;
+  /** Verification mails per user, and reset requests per address, per hour; 0 turns it off. */
+  mailRateLimit: number;
+  /** Where the app's pages live; mailed links point to `${appUrl}/verify-email?token=...` etc. */
+  appUrl: string;
+  /** `smtp://user:pass@host:587` or `smtps://...`; undefined prints mails to stdout (not in production). */
+  smtpUrl: string | undefined;
+  /** The sender of every mail. */
+  mailFrom: string;
   /** Active sessions a standard account may hold at once. */
   maxSessionsPerUser: number;
   /** Requests per minute per client IP on register, create_user and login; 0 turns it off. */
@@ -78,6 +98,29 @@ function origins(env: Env): string[] {
   return list;
 }
 
+function appUrl(env: Env): string {
+  const raw = env.APP_URL || 'http://localhost:3000';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`APP_URL must be an http(s) URL such as https://app.example.com, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`APP_URL must be an http(s) URL, got "${raw}"`);
+  if (url.search || url.hash) throw new ConfigError('APP_URL must not have a query or fragment');
+  return raw.replace(/\/+$/, '');
+}
+
+function smtpUrl(env: Env, production: boolean): string | undefined {
+  const raw = env.SMTP_URL;
+  if (raw === undefined || raw === '') {
+    if (production) throw new ConfigError('SMTP_URL is required when NODE_ENV=production (mails would otherwise only be printed)');
+    return undefined;
+  }
+  if (!/^smtps?:\/\/[^/\s]+/.test(raw)) throw new ConfigError('SMTP_URL must look like smtp://user:pass@host:587 or smtps://user:pass@host:465');
+  return raw;
+}
+
 function trustProxy(env: Env): number {
   const raw = env.TRUST_PROXY;
   if (raw === undefined || raw === '' || raw === 'false' || raw === 'off') return 0;
@@ -114,12 +157,28 @@ function jwtSecret(env: Env, production: boolean): { secret: string; warning?: s
 export function loadConfig(env: Env): { config: Config; warnings: string[] } {
   const production = env.NODE_ENV === 'production';
   const { secret, warning } = jwtSecret(env, production);
+  const accessTokenTtl = integer(env, 'ACCESS_TOKEN_TTL', 1800, 60, 86400 * 30);
+  const refreshTokenTtl = integer(env, 'REFRESH_TOKEN_TTL', 30 * 86400, 60, 365 * 86400);
+  const sessionMaxLifetime = integer(env, 'SESSION_MAX_LIFETIME', 90 * 86400, 60, 365 * 86400);
+  // A session outlives each of its access tokens, and its absolute end outlives each refresh.
+  if (refreshTokenTtl < accessTokenTtl) throw new ConfigError('REFRESH_TOKEN_TTL must be at least ACCESS_TOKEN_TTL');
+  if (sessionMaxLifetime < refreshTokenTtl) throw new ConfigError('SESSION_MAX_LIFETIME must be at least REFRESH_TOKEN_TTL');
   const config: Config = {
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: env.HOST || '0.0.0.0',
     databaseUrl: databaseUrl(env),
     jwtSecret: secret,
-    accessTokenTtl: integer(env, 'ACCESS_TOKEN_TTL', 1800, 60, 86400 * 30),
+    accessTokenTtl,
+    refreshTokenTtl,
+    sessionMaxLifetime,
+    refreshReuseGraceSeconds: integer(env, 'REFRESH_REUSE_GRACE_S', 10, 0, 300),
+    refreshRateLimit: integer(env, 'REFRESH_RATE_LIMIT', 30, 0, 1_000_000),
+    emailTokenTtl: integer(env, 'EMAIL_TOKEN_TTL', 86400, 60, 30 * 86400),
+    resetTokenTtl: integer(env, 'RESET_TOKEN_TTL', 1800, 60, 86400),
+    mailRateLimit: integer(env, 'MAIL_RATE_LIMIT', 5, 0, 1_000_000),
+    appUrl: appUrl(env),
+    smtpUrl: smtpUrl(env, production),
+    mailFrom: env.MAIL_FROM || 'Fitness App <no-reply@localhost>',
     maxSessionsPerUser: integer(env, 'MAX_SESSIONS_PER_USER', 10, 1, 1000),
     authRateLimit: integer(env, 'AUTH_RATE_LIMIT', 5, 0, 1_000_000),
     loginFailureLimit: integer(env, 'LOGIN_FAILURE_LIMIT', 10, 0, 1_000_000),

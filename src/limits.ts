@@ -25,21 +25,27 @@ export function createLimiter(config: Config, db: Db, options: LimiterOptions): 
   return new RateLimiterSQLite(store);
 }
 
+/** The RateLimit-* headers (IETF draft-ietf-httpapi-ratelimit-headers) for a limiter's state. */
+export function rateLimitHeaders(limiter: RateLimiterAbstract, res: RateLimiterRes): Record<string, string> {
+  return {
+    'RateLimit-Limit': String(limiter.points),
+    'RateLimit-Remaining': String(Math.max(0, res.remainingPoints)),
+    'RateLimit-Reset': String(Math.ceil(res.msBeforeNext / 1000)),
+  };
+}
+
 /**
- * Spends one point of `key`, atomically in the limiter's store; throws 429 with Retry-After once
- * none is left. `seen` gets the limiter's state either way (for RateLimit-* headers). A store
+ * Spends one point of `key`, atomically in the limiter's store, and resolves to the limiter's
+ * state; throws 429 with Retry-After and the RateLimit-* headers once none is left. A store
  * failure is rethrown as is (rate-limiter-flexible rejects with an Error then, not a
  * RateLimiterRes).
  */
-export async function spendPoint(limiter: RateLimiterAbstract, key: string, seen?: (res: RateLimiterRes) => void): Promise<void> {
-  let res: RateLimiterRes;
+export async function spendPoint(limiter: RateLimiterAbstract, key: string): Promise<RateLimiterRes> {
   try {
-    // Not `seen?.(await ...)`: an optional call skips evaluating its argument when `seen` is absent.
-    res = await limiter.consume(key);
+    return await limiter.consume(key);
   } catch (err) {
     if (!(err instanceof RateLimiterRes)) throw err;
-    seen?.(err);
-    throw Errors.tooManyRequests(Math.max(1, Math.ceil(err.msBeforeNext / 1000)));
+    const retryAfter = String(Math.max(1, Math.ceil(err.msBeforeNext / 1000)));
+    throw Errors.tooManyRequests({ 'Retry-After': retryAfter, ...rateLimitHeaders(limiter, err) });
   }
-  seen?.(res);
 }

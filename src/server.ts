@@ -38,9 +38,11 @@ const server = app.koa.listen(config.port, config.host, () => {
   console.log(`Fitness Account API listening on http://localhost:${port}/api/v1 (database: ${database})`);
 });
 answerClientErrors(server);
+if (!config.smtpUrl) logger.warn('SMTP_URL is not set: mails are printed to stdout instead of being sent');
+app.mail.start();
 
 const purge = setInterval(() => {
-  app.purgeExpiredSessions().catch((err: unknown) => logger.warn({ err }, 'session purge failed'));
+  app.purgeExpired().catch((err: unknown) => logger.warn({ err }, 'purge of expired rows failed'));
 }, PURGE_INTERVAL_MS);
 purge.unref();
 
@@ -49,7 +51,8 @@ const SHUTDOWN_DEADLINE_MS = 10_000;
 /**
  * Graceful stop: readiness turns 503 and answers say `Connection: close`; after the drain
  * period the listener closes, in-flight requests finish, idle keep-alive sockets are closed as
- * they go idle, then the database pool is destroyed. Exit 0, or 1 past the deadline.
+ * they go idle, the mail worker finishes the mail it is sending (the rest stay queued), then
+ * the database pool is destroyed. Exit 0, or 1 past the deadline.
  */
 function shutdown(signal: string): void {
   logger.info({ signal, drainMs: config.shutdownDrainMs }, 'shutting down');
@@ -63,7 +66,9 @@ function shutdown(signal: string): void {
     const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
     server.close(() => {
       clearInterval(idleSweep);
-      db.destroy()
+      app
+        .close()
+        .then(() => db.destroy())
         .then(() => logger.info('stopped'))
         .finally(() => process.exit(0));
     });

@@ -142,7 +142,7 @@ describe.each(databases)('the typed client end to end on %s', (kind) => {
 
     // POST /logout: this token is dead, the phone's lives on
     const verified = await app.GET('/verify-token');
-    expect(verified.data?.user_info).toEqual({ username, user_id: publicId, is_admin: false });
+    expect(verified.data?.user_info).toEqual({ username, user_id: publicId, is_admin: false, email_verified: false });
     const logout = await app.POST('/logout');
     expect(logout.response.status, JSON.stringify(logout.error)).toBe(200);
     expect(logout.data).toEqual({ message: 'Successfully logged out', details: { session_terminated: true, remaining_sessions: 1 } });
@@ -169,7 +169,7 @@ describe.each(databases)('the typed client end to end on %s', (kind) => {
     expect(created.data).toEqual({ code: 201, text: 'User created' });
 
     const login = await first.login(username, 'testpassword');
-    expect(login.data?.user_info).toEqual({ username, email, full_name: null, is_admin: false });
+    expect(login.data?.user_info).toEqual({ username, email, full_name: null, is_admin: false, email_verified: false });
     const revoking = await second.login(username, 'testpassword', true);
     expect(revoking.response.status, JSON.stringify(revoking.error)).toBe(200);
     expect(revoking.data?.token).toBe(revoking.data?.access_token);

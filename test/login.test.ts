@@ -41,7 +41,9 @@ describe.each(databases)('login on %s', (kind) => {
       access_token: res.body.token,
       token_type: 'bearer',
       expires_in: TTL,
-      user_info: { username: user.username, email: user.email, full_name: 'Alex Johnson', is_admin: false },
+      refresh_token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      refresh_expires_in: service.config.refreshTokenTtl,
+      user_info: { username: user.username, email: user.email, full_name: 'Alex Johnson', is_admin: false, email_verified: false },
     });
     expect(res.body.token).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
   });

@@ -11,6 +11,7 @@ import { createTestDatabase, databases, type TestDatabase } from './support/data
 import { manualClock, startService, type ManualClock, type Service } from './support/service.js';
 import { loginUser, registerUser, signedInUser, uniqueName, type TestUser } from './support/users.js';
 import { iso, userIdOf } from './profile-helpers.js';
+import { verificationFor } from './support/verification.js';
 
 describe.each(databases)('GET /me and PUT /profile on %s', (kind) => {
   let service: Service;
@@ -44,6 +45,7 @@ describe.each(databases)('GET /me and PUT /profile on %s', (kind) => {
           email: user.email,
           full_name: user.full_name,
           account_status: 'active',
+          email_verified: false,
           created_at: iso(clock()),
           last_login: iso(clock()),
           avatar: null,
@@ -299,7 +301,7 @@ describe.each(databases)('the profile service on %s', (kind) => {
     const users = createUsersRepository(db);
     const survey = createSurveyService('data/survey_data.json', { recheckMs: 0, clock });
     const training = createTrainingService({ db, training: createTrainingRepository(db), users, survey, clock });
-    profile = createProfileService({ db, users, people: createProfileRepository(db), workouts: createWorkoutsRepository(db), training, survey, clock });
+    profile = createProfileService({ db, users, people: createProfileRepository(db), workouts: createWorkoutsRepository(db), training, survey, verification: verificationFor(db, users), clock });
   });
   afterAll(() => database.drop());
 

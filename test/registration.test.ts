@@ -18,7 +18,7 @@ describe.each(databases)('registration on %s', (kind) => {
     expect(res.status).toBe(200);
     expect(res.body.message).toBe('User registered successfully');
     expect(res.body.user_info).toEqual({ username, email: `${username}@example.com`, full_name: 'Alex Johnson' });
-    expect(res.body.next_steps).toEqual(['Log in at /api/v1/login', 'Complete your training profile at /api/v1/training-profile']);
+    expect(res.body.next_steps).toEqual(['Verify your email (check inbox)', 'Log in at /api/v1/login', 'Complete your training profile at /api/v1/training-profile']);
   });
 
   it('when create_user gets the seed example, then it answers 201 {code, text}', async () => {

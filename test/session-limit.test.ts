@@ -12,7 +12,8 @@ describe.each(databases)('session limit on %s', (kind) => {
   let clock: ManualClock;
   beforeAll(async () => {
     clock = manualClock();
-    service = await startService(kind, { accessTokenTtl: TTL, maxSessionsPerUser: LIMIT }, clock);
+    // A session lasts REFRESH_TOKEN_TTL after its last login or refresh: TTL here.
+    service = await startService(kind, { accessTokenTtl: TTL, refreshTokenTtl: TTL, maxSessionsPerUser: LIMIT }, clock);
   });
   afterAll(() => service.close());
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimsOf, userIdOf, verifyStatus } from './auth-helpers.js';
 import { databases } from './support/databases.js';
@@ -5,6 +6,8 @@ import { manualClock, startService, type ManualClock, type Service } from './sup
 import { loginUser, registerUser, signedInUser, type TestUser } from './support/users.js';
 
 const TTL = 1800;
+/** Sessions outlive their access tokens: they last REFRESH_TOKEN_TTL from the last login or refresh. */
+const SESSION_TTL = 7200;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
 
 interface ListedSession {
@@ -12,6 +15,7 @@ interface ListedSession {
   token: string;
   created_at: string;
   expires_at: string;
+  last_used_at: string;
   user_agent: string | null;
   ip_address: string | null;
   current: boolean;
@@ -22,14 +26,18 @@ describe.each(databases)('sessions on %s', (kind) => {
   let clock: ManualClock;
   beforeAll(async () => {
     clock = manualClock();
-    service = await startService(kind, { accessTokenTtl: TTL }, clock);
+    service = await startService(kind, { accessTokenTtl: TTL, refreshTokenTtl: SESSION_TTL }, clock);
   });
   afterAll(() => service.close());
 
-  async function login(user: TestUser, userAgent = 'FitnessApp/1.0 (test)'): Promise<string> {
+  async function loginAnswer(user: TestUser, userAgent = 'FitnessApp/1.0 (test)') {
     const res = await service.call('POST', '/login', { body: { username: user.username, password: user.password }, headers: { 'user-agent': userAgent } });
     expect(res.status).toBe(200);
-    return res.body.token as string;
+    return res.body as { token: string; refresh_token: string };
+  }
+
+  async function login(user: TestUser, userAgent?: string): Promise<string> {
+    return (await loginAnswer(user, userAgent)).token;
   }
 
   async function listSessions(token: string): Promise<ListedSession[]> {
@@ -39,9 +47,9 @@ describe.each(databases)('sessions on %s', (kind) => {
   }
 
   describe('the sessions table', () => {
-    it('when a user logs in, then a row is written with the first 10 characters of the token and the token is stored nowhere', async () => {
+    it('when a user logs in, then a row is written with the first 10 characters of the token and neither token is stored anywhere in it', async () => {
       const user = await registerUser(service);
-      const token = await login(user, 'RowCheck/2.0');
+      const { token, refresh_token: refreshToken } = await loginAnswer(user, 'RowCheck/2.0');
       const { sid } = claimsOf(token);
       const rows = await service.db('sessions').where({ user_id: await userIdOf(service, user.username) });
       expect(rows).toHaveLength(1);
@@ -49,7 +57,10 @@ describe.each(databases)('sessions on %s', (kind) => {
       expect(row.id).toBe(sid);
       expect(row.token_prefix).toBe(token.slice(0, 10));
       expect(Number(row.created_at)).toBe(clock());
-      expect(Number(row.expires_at)).toBe(claimsOf(token).exp * 1000);
+      expect(Number(row.last_used_at)).toBe(clock());
+      expect(Number(row.expires_at)).toBe(clock() + SESSION_TTL * 1000);
+      expect(claimsOf(token).exp * 1000).toBe(clock() + TTL * 1000);
+      expect(row.refresh_hash).toBe(createHash('sha256').update(refreshToken).digest('hex'));
       expect(row.revoked_at).toBeNull();
       expect(row.user_agent).toBe('RowCheck/2.0');
       expect(row.ip_address).toMatch(/127\.0\.0\.1$/);
@@ -59,6 +70,7 @@ describe.each(databases)('sessions on %s', (kind) => {
         expect(text, column).not.toContain(token);
         expect(text, column).not.toContain(payload);
         expect(text, column).not.toContain(signature);
+        expect(text, column).not.toContain(refreshToken);
       }
     });
 
@@ -81,7 +93,7 @@ describe.each(databases)('sessions on %s', (kind) => {
       expect(res.body).toEqual({
         token_status: 'valid',
         expires_in: TTL,
-        user_info: { username: user.username, user_id: `usr_${await userIdOf(service, user.username)}`, is_admin: false },
+        user_info: { username: user.username, user_id: `usr_${await userIdOf(service, user.username)}`, is_admin: false, email_verified: false },
         token_metadata: {
           issued_at: new Date(claims.iat * 1000).toISOString().replace('.000Z', 'Z'),
           expires_at: new Date(claims.exp * 1000).toISOString().replace('.000Z', 'Z'),
@@ -137,7 +149,7 @@ describe.each(databases)('sessions on %s', (kind) => {
       expect(otherSessions.map((s) => s.session_id)).toEqual([claimsOf(other.token).sid]);
     });
 
-    it('then the sessions are listed newest first, with their own creation and expiry times', async () => {
+    it('then the sessions are listed newest first, with their own creation, last use and expiry times (REFRESH_TOKEN_TTL after the login)', async () => {
       const user = await registerUser(service);
       const first = await login(user);
       clock.advance(60_000);
@@ -148,15 +160,16 @@ describe.each(databases)('sessions on %s', (kind) => {
       expect(sessions.map((s) => s.session_id)).toEqual([third, second, first].map((t) => claimsOf(t).sid));
       for (const s of sessions) {
         const token = [first, second, third].find((t) => claimsOf(t).sid === s.session_id) as string;
-        expect(Date.parse(s.expires_at) / 1000).toBe(claimsOf(token).exp);
+        expect(Date.parse(s.expires_at) / 1000).toBe(claimsOf(token).iat + SESSION_TTL);
         expect(Date.parse(s.created_at) / 1000).toBe(claimsOf(token).iat);
+        expect(s.last_used_at).toBe(s.created_at);
       }
     });
 
     it('when a session has expired, then it is not listed', async () => {
       const user = await registerUser(service);
       const old = await login(user);
-      clock.advance((TTL - 10) * 1000);
+      clock.advance((SESSION_TTL - 10) * 1000);
       const fresh = await login(user);
       clock.advance(20_000);
       expect(await verifyStatus(service, old)).toBe(401);
@@ -248,7 +261,7 @@ describe.each(databases)('sessions on %s', (kind) => {
     it('when other sessions have expired, then remaining_sessions does not count them', async () => {
       const user = await registerUser(service);
       await login(user);
-      clock.advance((TTL - 10) * 1000);
+      clock.advance((SESSION_TTL - 10) * 1000);
       const fresh = await login(user);
       const kept = await login(user);
       clock.advance(20_000);

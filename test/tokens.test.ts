@@ -187,7 +187,8 @@ describe.each(databases)('token expiry on %s', (kind) => {
     const user = await registerUser(service);
     const token = await loginUser(service, user);
     const { sid, sub } = claimsOf(token);
-    clock.advance((TTL + 10) * 1000);
+    // A session lasts REFRESH_TOKEN_TTL after its last login or refresh.
+    clock.advance((service.config.refreshTokenTtl + 10) * 1000);
     const fresh = claimsFor(Number(sub), sid, clock(), TTL);
     expect(fresh).toMatchObject({ iss: ISSUER, aud: AUDIENCE });
     expect(await verifyStatus(service, await forgeToken(service, fresh))).toBe(401);

@@ -3,23 +3,48 @@ import type { Clock } from '../clock.js';
 import type { HandlerMap } from '../http/types.js';
 import { publicUserId } from '../users/identity.js';
 import type { AuthService } from './auth.service.js';
+import type { PasswordResetService } from './password-reset.service.js';
+import type { RefreshResult, RefreshService } from './refresh.service.js';
 
-/** Login, logout, token check, sessions and password change. */
-export function createAuthHandlers(service: AuthService, clock: Clock) {
+/** The token fields login and refresh answer alike: the access token twice, and the refresh token. */
+function tokenFields(result: RefreshResult, now: number) {
+  return {
+    code: 200 as const,
+    token: result.token,
+    access_token: result.token,
+    token_type: 'bearer' as const,
+    expires_in: result.claims.expiresAt - result.claims.issuedAt,
+    refresh_token: result.refreshToken,
+    refresh_expires_in: Math.max(0, Math.round((result.refreshExpiresAt - now) / 1000)),
+  };
+}
+
+/** Login, refresh, logout, token check, sessions, password change and reset. */
+export function createAuthHandlers(services: { auth: AuthService; refresh: RefreshService; passwordReset: PasswordResetService }, clock: Clock) {
+  const { auth: service, refresh, passwordReset } = services;
   return {
     login: async ({ body, client }) => {
-      const { token, claims, user } = await service.login(body.username, body.password, body.revoke_others === true, client);
+      const result = await service.login(body.username, body.password, body.revoke_others === true, client);
+      const { user } = result;
       return {
         status: 200,
         body: {
-          code: 200,
-          token,
-          access_token: token,
-          token_type: 'bearer',
-          expires_in: claims.expiresAt - claims.issuedAt,
-          user_info: { username: user.username, email: user.email, full_name: user.fullName, is_admin: user.isAdmin },
+          ...tokenFields(result, clock()),
+          user_info: { username: user.username, email: user.email, full_name: user.fullName, is_admin: user.isAdmin, email_verified: user.emailVerified },
         },
       };
+    },
+
+    refreshToken: async ({ body }) => ({ status: 200, body: tokenFields(await refresh.refresh(body.refresh_token), clock()) }),
+
+    forgotPassword: async ({ body }) => {
+      await passwordReset.forgot(body.email);
+      return { status: 202, body: { message: 'If an account has this email address, a password reset link is on its way' } };
+    },
+
+    resetPassword: async ({ body }) => {
+      await passwordReset.reset(body.token, body.new_password);
+      return { status: 200, body: { message: 'Password has been reset' } };
     },
 
     logout: async ({ auth }) => ({
@@ -37,7 +62,7 @@ export function createAuthHandlers(service: AuthService, clock: Clock) {
         body: {
           token_status: 'valid',
           expires_in: Math.max(0, auth.expiresAt - Math.floor(clock() / 1000)),
-          user_info: { username: user.username, user_id: publicUserId(user.id), is_admin: user.isAdmin },
+          user_info: { username: user.username, user_id: publicUserId(user.id), is_admin: user.isAdmin, email_verified: user.emailVerified },
           token_metadata: { issued_at: toIso(auth.issuedAt * 1000), expires_at: toIso(auth.expiresAt * 1000) },
         },
       };
@@ -53,6 +78,7 @@ export function createAuthHandlers(service: AuthService, clock: Clock) {
             token: `${s.tokenPrefix}...`,
             created_at: toIso(s.createdAt),
             expires_at: toIso(s.expiresAt),
+            last_used_at: toIso(s.lastUsedAt),
             user_agent: s.userAgent,
             ip_address: s.ipAddress,
             current: s.id === auth.sessionId,

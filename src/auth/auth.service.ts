@@ -5,18 +5,23 @@ import { transaction, type Db, type Executor } from '../db/db.js';
 import { Errors, type AppError } from '../errors.js';
 import type { AuthContext, ClientInfo } from '../http/types.js';
 import { spendPoint } from '../limits.js';
+import type { UserTokensRepository } from '../users/user-tokens.repository.js';
 import type { User, UsersRepository } from '../users/users.repository.js';
 import { hashPassword, spendDecoyVerification, verifyPassword } from './passwords.js';
-import type { CallerView, Session, SessionsRepository } from './sessions.repository.js';
+import { sessionEnd, type SessionLifetimes } from './refresh.service.js';
+import { hashSecret, newSecret } from '../secrets.js';
+import type { CallerView, NewSession, Session, SessionsRepository } from './sessions.repository.js';
 import type { TokenClaims, TokenService } from './tokens.js';
 
 export interface AuthDeps {
   db: Db;
   users: UsersRepository;
   sessions: SessionsRepository;
+  userTokens: UserTokensRepository;
   tokens: TokenService;
   clock: Clock;
   maxSessionsPerUser: number;
+  lifetimes: SessionLifetimes;
   /** Counts failed logins per account and client IP; undefined when LOGIN_FAILURE_LIMIT=0. */
   loginFailures?: RateLimiterAbstract;
 }
@@ -24,6 +29,9 @@ export interface AuthDeps {
 export interface LoginResult {
   token: string;
   claims: TokenClaims;
+  /** The session's first refresh token. */
+  refreshToken: string;
+  refreshExpiresAt: number;
   user: User;
 }
 
@@ -37,7 +45,7 @@ const UNLIMITED = -1;
 export type AuthService = ReturnType<typeof createAuthService>;
 
 export function createAuthService(deps: AuthDeps) {
-  const { db, users, sessions, tokens, clock, loginFailures } = deps;
+  const { db, users, sessions, userTokens, tokens, clock, loginFailures } = deps;
   const limited = (user: User) => user.plan !== 'enterprise';
 
   /**
@@ -81,16 +89,20 @@ export function createAuthService(deps: AuthDeps) {
       await loginFailures?.delete(failureKey);
 
       const sessionId = newSessionId();
-      const { token, claims } = await tokens.sign(found.id, sessionId);
       const now = clock();
-      const session: Session = {
+      const expiresAt = sessionEnd(deps.lifetimes, now, now);
+      const { token, claims } = await tokens.sign(found.id, sessionId, expiresAt);
+      const refreshToken = newSecret();
+      const session: NewSession = {
         id: sessionId,
         userId: found.id,
         tokenPrefix: token.slice(0, 10),
         createdAt: now,
-        expiresAt: claims.expiresAt * 1000,
+        expiresAt,
+        lastUsedAt: now,
         userAgent: client.userAgent?.slice(0, 512) ?? null,
         ipAddress: client.ip.slice(0, 45),
+        refreshHash: hashSecret(refreshToken),
       };
       if (revokeOthers) {
         await transaction(db, async (trx) => {
@@ -103,7 +115,7 @@ export function createAuthService(deps: AuthDeps) {
         if (!(await sessions.open(db, session, found.passwordHash, limit))) throw await refusal(found);
         await users.recordLogin(found.id, now);
       }
-      return { token, claims, user: { ...found, lastLogin: now } };
+      return { token, claims, refreshToken, refreshExpiresAt: expiresAt, user: { ...found, lastLogin: now } };
     },
 
     /**
@@ -130,7 +142,7 @@ export function createAuthService(deps: AuthDeps) {
       if (!(await sessions.revoke(sessionId, auth.userId, clock()))) throw Errors.sessionNotFound();
     },
 
-    /** Changes the password and ends every other session of the user; the caller's stays. */
+    /** Changes the password, ends every other session of the user (the caller's stays) and voids mailed reset links. */
     async changePassword(auth: AuthContext, currentPassword: string, newPassword: string): Promise<void> {
       const { user } = auth;
       if (!(await verifyPassword(user.passwordHash, currentPassword))) throw Errors.invalidCurrentPassword();
@@ -142,6 +154,7 @@ export function createAuthService(deps: AuthDeps) {
         // Another change committed since the check above: the current password is no longer it.
         if (!locked || locked.passwordHash !== user.passwordHash) throw Errors.invalidCurrentPassword();
         await users.setPasswordHash(trx, user.id, newHash, now);
+        await userTokens.spendAll(user.id, ['password_reset'], now, trx);
         await sessions.revokeAllExcept(trx, user.id, auth.sessionId, now);
       });
     },

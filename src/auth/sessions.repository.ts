@@ -8,9 +8,23 @@ export interface Session {
   userId: number;
   tokenPrefix: string;
   createdAt: number;
+  /** When the session ends unless it is refreshed again (its refresh token's expiry). */
   expiresAt: number;
+  /** The last login or refresh. */
+  lastUsedAt: number;
   userAgent: string | null;
   ipAddress: string | null;
+}
+
+/** A session as a new one is inserted: with the hash of its first refresh token. */
+export interface NewSession extends Session {
+  refreshHash: string;
+}
+
+/** A session found by its refresh token, with what a refresh needs to know. */
+export interface RefreshableSession extends Session {
+  refreshHash: string | null;
+  active: boolean;
 }
 
 interface SessionRow {
@@ -19,9 +33,15 @@ interface SessionRow {
   token_prefix: string;
   created_at: number | string;
   expires_at: number | string;
+  last_used_at: number | string | null;
   user_agent: string | null;
   ip_address: string | null;
   revoked_at: number | string | null;
+  refresh_hash: string | null;
+}
+
+function toRefreshable(row: SessionRow, now: number): RefreshableSession {
+  return { ...toSession(row), refreshHash: row.refresh_hash, active: row.revoked_at === null && Number(row.expires_at) > now };
 }
 
 function toSession(row: SessionRow): Session {
@@ -31,6 +51,8 @@ function toSession(row: SessionRow): Session {
     tokenPrefix: row.token_prefix,
     createdAt: Number(row.created_at),
     expiresAt: Number(row.expires_at),
+    // Sessions from before refresh tokens were never refreshed: their last use is the login.
+    lastUsedAt: Number(row.last_used_at ?? row.created_at),
     userAgent: row.user_agent,
     ipAddress: row.ip_address,
   };
@@ -61,19 +83,21 @@ export function createSessionsRepository(db: Db) {
      * constant subquery would be). SQLite runs one writer at a time. False when nothing was
      * inserted.
      */
-    async open(exec: Executor, session: Session, passwordHash: string, limit?: number): Promise<boolean> {
+    async open(exec: Executor, session: NewSession, passwordHash: string, limit?: number): Promise<boolean> {
       const bindings: Knex.RawBinding[] = [
         session.id,
         session.tokenPrefix,
         session.createdAt,
         session.expiresAt,
+        session.lastUsedAt,
         session.userAgent,
         session.ipAddress,
+        session.refreshHash,
         session.userId,
         passwordHash,
       ];
-      let sql = `INSERT INTO sessions (id, user_id, token_prefix, created_at, expires_at, user_agent, ip_address)
-        SELECT ?, users.id, ?, ?, ?, ?, ? FROM users WHERE users.id = ? AND users.password_hash = ?`;
+      let sql = `INSERT INTO sessions (id, user_id, token_prefix, created_at, expires_at, last_used_at, user_agent, ip_address, refresh_hash)
+        SELECT ?, users.id, ?, ?, ?, ?, ?, ?, ? FROM users WHERE users.id = ? AND users.password_hash = ?`;
       if (limit !== undefined) {
         // Knex puts a query passed as a binding in parentheses, with its own bindings.
         const count = active(exec, session.createdAt).whereRaw('sessions.user_id = users.id').count('*');
@@ -108,6 +132,31 @@ export function createSessionsRepository(db: Db) {
       }
       const row = await query.first<UserRow | undefined>('users.*');
       return row && { user: toUser(row) };
+    },
+
+    /** The session whose current refresh token has this hash, active or not. */
+    async findByRefreshHash(refreshHash: string, now: number, exec: Executor = db): Promise<RefreshableSession | undefined> {
+      const row = await exec<SessionRow>('sessions').where({ refresh_hash: refreshHash }).first();
+      return row && toRefreshable(row, now);
+    },
+
+    /** A session by id, active or not, as a refresh sees it. */
+    async findRefreshable(id: string, now: number, exec: Executor = db): Promise<RefreshableSession | undefined> {
+      const row = await exec<SessionRow>('sessions').where({ id }).first();
+      return row && toRefreshable(row, now);
+    },
+
+    /**
+     * Replaces the session's refresh token, only while `currentHash` is still its token and the
+     * session is active: of competing refreshes (and a logout or revocation racing them) the
+     * database lets exactly one write the row. Slides the expiry and records the use. False
+     * when the condition no longer held.
+     */
+    async rotateRefresh(id: string, currentHash: string, next: { refreshHash: string; expiresAt: number }, now: number, exec: Executor = db): Promise<boolean> {
+      const updated = await active(exec, now)
+        .andWhere({ id, refresh_hash: currentHash })
+        .update({ refresh_hash: next.refreshHash, expires_at: next.expiresAt, last_used_at: now });
+      return updated > 0;
     },
 
     async listActive(userId: number, now: number): Promise<Session[]> {

@@ -16,7 +16,8 @@ export interface TokenClaims {
 }
 
 export interface TokenService {
-  sign(userId: number, sessionId: string): Promise<{ token: string; claims: TokenClaims }>;
+  /** Signs an access token of the session; it expires after the TTL, or at `notAfterMs` if sooner (the session's end). */
+  sign(userId: number, sessionId: string, notAfterMs?: number): Promise<{ token: string; claims: TokenClaims }>;
   /** Checks signature, algorithm, issuer, audience and times; throws 401 otherwise. */
   verify(token: string): Promise<TokenClaims>;
 }
@@ -59,9 +60,11 @@ export function createTokenService(secret: string, ttlSeconds: number, clock: Cl
   }
 
   return {
-    async sign(userId, sessionId) {
+    async sign(userId, sessionId, notAfterMs) {
       const issuedAt = Math.floor(clock() / 1000);
-      const expiresAt = issuedAt + ttlSeconds;
+      // At least a second: the session check ends it with its session anyway.
+      const cap = notAfterMs === undefined ? Infinity : Math.floor(notAfterMs / 1000);
+      const expiresAt = Math.max(issuedAt + 1, Math.min(issuedAt + ttlSeconds, cap));
       const token = await new SignJWT({ sid: sessionId })
         .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
         .setSubject(String(userId))

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import knex, { type Knex } from 'knex';
+import { isTransactionConflict } from './errors.js';
 
 export type Db = Knex;
 export type Trx = Knex.Transaction;
@@ -120,11 +121,22 @@ export function createDb(url: string, options: DbOptions = {}): Db {
   });
 }
 
+const CONFLICT_ATTEMPTS = 4;
+
 /**
  * Runs `work` in a transaction. On MySQL the pool's connections are READ COMMITTED (set in
  * `createDb`), so a read made after taking a row lock sees every commit made before the lock
- * was granted; SQLite serialises writers on its single connection anyway.
+ * was granted; SQLite serialises writers on its single connection anyway. A transaction the
+ * database rolled back to break a deadlock is run again as a whole (`work` must not have
+ * effects outside it), a few times, after a short random pause.
  */
-export function transaction<T>(db: Db, work: (trx: Trx) => Promise<T>): Promise<T> {
-  return db.transaction(work);
+export async function transaction<T>(db: Db, work: (trx: Trx) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await db.transaction(work);
+    } catch (err) {
+      if (attempt >= CONFLICT_ATTEMPTS || !isTransactionConflict(err)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+    }
+  }
 }

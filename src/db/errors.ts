@@ -54,3 +54,12 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (e.code !== undefined && UNAVAILABLE_CODES.has(e.code)) return true;
   return e.errno === 1927 /* MariaDB: connection killed */ || e.errno === 2013 || e.errno === 2006;
 }
+
+/**
+ * True when the database rolled the transaction back to resolve a conflict with another one
+ * (a deadlock on InnoDB): running it again, as a whole, is the remedy.
+ */
+export function isTransactionConflict(err: unknown): boolean {
+  const e = asDriverError(err);
+  return e.code === 'ER_LOCK_DEADLOCK' || e.errno === 1213;
+}

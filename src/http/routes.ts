@@ -21,8 +21,14 @@ export interface RouteDeps {
    * questionnaire too), in the statement that checks the session; others read the account.
    */
   callerViews?: Partial<Record<OperationId, CallerView>>;
-  /** Limiters named by the operations' `x-rate-limit` extension. */
-  rateLimiters: Record<string, RateLimiterAbstract | undefined>;
+  /** Limiters named by the operations' `x-rate-limit` extension; undefined ones are switched off. */
+  rateLimiters: Record<string, RouteLimiter | undefined>;
+}
+
+/** A limiter and what it counts: requests per client IP (before authentication) or per authenticated user. */
+export interface RouteLimiter {
+  limiter: RateLimiterAbstract;
+  per: 'ip' | 'user';
 }
 
 // Only JSON is accepted, and only up to BODY_LIMIT; co-body (behind it) rejects `__proto__` keys.
@@ -95,7 +101,8 @@ export function buildRoutes(deps: RouteDeps): Routes {
       // A misspelt name would silently leave the operation unlimited.
       throw new Error(`${operationId}: x-rate-limit names an unknown limiter "${limiterName}"`);
     }
-    const limiter = limiterName === undefined ? undefined : deps.rateLimiters[limiterName];
+    const limit = limiterName === undefined ? undefined : deps.rateLimiters[limiterName];
+    if (limit?.per === 'user' && authMode !== 'required') throw new Error(`${operationId}: a per-user limit needs a required token`);
 
     const validate = createRequestValidator(deps.api, operation);
     const path = mountPath(deps.api, operation);
@@ -103,9 +110,10 @@ export function buildRoutes(deps: RouteDeps): Routes {
     const handle = async (ctx: Context): Promise<void> => {
       ctx.state.operationId = operationId;
       ctx.state.route = operation.path;
-      if (limiter) await consumeOrReject(ctx, limiter, ctx.ip);
+      if (limit?.per === 'ip') await consumeOrReject(ctx, limit.limiter, ctx.ip);
       const caller: AuthContext | undefined = await authenticateRequest(ctx, authMode, deps.authenticate, view);
       if (caller) ctx.state.userId = caller.userId;
+      if (limit?.per === 'user' && caller) await consumeOrReject(ctx, limit.limiter, `user:${caller.userId}`);
       const body = await readBody(ctx, operation);
       const { query, params } = validate(ctx, body);
       const input = {

@@ -14,7 +14,7 @@ export type QueryParams<K extends OperationId> = Defined<operations[K]['paramete
 export type PathParams<K extends OperationId> = Defined<operations[K]['parameters']['path']>;
 
 type Responses<K extends OperationId> = operations[K]['responses'];
-type NonErrorStatus<K extends OperationId> = Extract<keyof Responses<K>, 200 | 201 | 204 | 304>;
+type NonErrorStatus<K extends OperationId> = Extract<keyof Responses<K>, 200 | 201 | 202 | 204 | 304>;
 
 /**
  * A body already serialised to JSON bytes, for answers served many times unchanged; typed by

@@ -19,6 +19,7 @@ function userProfileView(user: User): components['schemas']['UserProfile'] {
     email: user.email,
     full_name: user.fullName,
     account_status: user.accountStatus,
+    email_verified: user.emailVerified,
     created_at: toIso(user.createdAt),
     last_login: user.lastLogin === null ? null : toIso(user.lastLogin),
     avatar: user.avatar,

@@ -3,7 +3,8 @@ import { transaction, type Db } from '../db/db.js';
 import { type AppError, Errors } from '../errors.js';
 import type { SurveyService } from '../survey/survey.service.js';
 import type { SummaryPatch, TrainingService } from '../training/training.service.js';
-import type { Settings, SettingsValues, User, UserPatch, UsersRepository } from '../users/users.repository.js';
+import type { EmailVerification } from '../users/email-verification.js';
+import { newAddressOf, type Settings, type SettingsValues, type User, type UserPatch, type UsersRepository } from '../users/users.repository.js';
 import { duplicateError } from '../users/users.service.js';
 import type { Person, ProfileRepository } from './profile.repository.js';
 import type { WorkoutsRepository } from './workouts.repository.js';
@@ -43,9 +44,10 @@ export function createProfileService(deps: {
   workouts: WorkoutsRepository;
   training: TrainingService;
   survey: SurveyService;
+  verification: EmailVerification;
   clock: Clock;
 }) {
-  const { db, users, people, workouts, training, survey, clock } = deps;
+  const { db, users, people, workouts, training, survey, verification, clock } = deps;
 
   async function checkCountry(country: string | null | undefined): Promise<void> {
     if (country === undefined || country === null) return;
@@ -63,7 +65,8 @@ export function createProfileService(deps: {
 
   /**
    * Applies a patch in one transaction under the user's row lock; a taken name or email rolls
-   * everything back with the seed's 400.
+   * everything back with the seed's 400. A new address gets its verification mail in the same
+   * transaction, and what was mailed to the old one stops working.
    */
   async function apply(userId: number, patch: UserDataPatch, emailTaken: () => AppError): Promise<{ user: User; updated: UpdatedSections }> {
     await checkCountry(patch.userProfile?.country);
@@ -72,11 +75,13 @@ export function createProfileService(deps: {
       return await transaction(db, async (trx) => {
         const user = await users.lockById(trx, userId);
         if (!user) throw Errors.accountNotFound();
+        const newAddress = patch.userProfile && newAddressOf(user, patch.userProfile);
         const updated: UpdatedSections = {
           user_profile: patch.userProfile ? await users.update(trx, user, patch.userProfile, now) : false,
           training_profile: patch.training ? await training.updateSummary(trx, userId, patch.training, now) : false,
           settings: patch.settings ? await users.updateSettings(trx, userId, settingsChanges(patch.settings), now) : false,
         };
+        if (newAddress !== undefined) await verification.newAddress(trx, userId, newAddress, now);
         return { user: (await users.findById(userId, trx)) as User, updated };
       });
     } catch (err) {

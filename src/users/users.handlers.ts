@@ -1,12 +1,23 @@
 import type { HandlerMap } from '../http/types.js';
+import type { EmailVerification } from './email-verification.js';
 import type { UsersService } from './users.service.js';
 
 // Only steps this service really offers.
-const NEXT_STEPS = ['Log in at /api/v1/login', 'Complete your training profile at /api/v1/training-profile'];
+const NEXT_STEPS = ['Verify your email (check inbox)', 'Log in at /api/v1/login', 'Complete your training profile at /api/v1/training-profile'];
 
-/** Registration, availability checks and the simple user API's user endpoints. */
-export function createUsersHandlers(service: UsersService) {
+/** Registration, email verification, availability checks and the simple user API's user endpoints. */
+export function createUsersHandlers(service: UsersService, verification: EmailVerification) {
   return {
+    verifyEmail: async ({ body }) => {
+      await verification.verify(body.token);
+      return { status: 200, body: { message: 'Email verified' } };
+    },
+
+    sendEmailVerification: async ({ auth }) => {
+      await verification.resend(auth.userId);
+      return { status: 202, body: { message: 'Verification email sent' } };
+    },
+
     register: async ({ body }) => {
       const user = await service.register({ ...body, fullName: body.full_name });
       return {

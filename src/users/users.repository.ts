@@ -13,6 +13,8 @@ export interface User {
   plan: Plan;
   isAdmin: boolean;
   accountStatus: 'active' | 'suspended';
+  /** The address was confirmed through a mailed link. */
+  emailVerified: boolean;
   avatar: string | null;
   bio: string | null;
   tags: string[];
@@ -63,6 +65,7 @@ export interface UserRow {
   plan: string;
   is_admin: number | boolean;
   account_status: string;
+  email_verified: number | boolean;
   avatar: string | null;
   bio: string | null;
   tags: string | null;
@@ -90,6 +93,7 @@ export function toUser(row: UserRow): User {
     plan: row.plan as Plan,
     isAdmin: Boolean(row.is_admin),
     accountStatus: row.account_status as User['accountStatus'],
+    emailVerified: Boolean(row.email_verified),
     avatar: row.avatar,
     bio: row.bio,
     tags: row.tags ? (JSON.parse(row.tags) as string[]) : [],
@@ -119,6 +123,11 @@ function patchColumns(patch: UserPatch): Record<string, unknown> {
   if (patch.tags !== undefined) columns.tags = JSON.stringify(patch.tags);
   if (patch.country !== undefined) columns.country = patch.country;
   return columns;
+}
+
+/** The address the patch gives the user, when it is another one (not merely another letter case). */
+export function newAddressOf(user: User, patch: UserPatch): string | undefined {
+  return patch.email !== undefined && identityKey(patch.email) !== identityKey(user.email) ? patch.email : undefined;
 }
 
 export type UsersRepository = ReturnType<typeof createUsersRepository>;
@@ -164,6 +173,13 @@ export function createUsersRepository(db: Db) {
       return row && toUser(row);
     },
 
+    /** The user whose address compares equal to `email` (as registration compares them). */
+    async findByEmail(email: string, exec: Executor = db): Promise<User | undefined> {
+      const key = identityKey(email);
+      const row = await exec<UserRow>('users').where({ email_key: key }).first();
+      return row && row.email_key === key ? toUser(row) : undefined;
+    },
+
     async usernameExists(username: string): Promise<boolean> {
       const key = identityKey(username);
       const row = (await db('users').where({ username_key: key }).first('username_key')) as { username_key: string } | undefined;
@@ -176,9 +192,13 @@ export function createUsersRepository(db: Db) {
       return row?.email_key === key;
     },
 
-    /** Applies the patch; returns whether any column really changed value. */
+    /**
+     * Applies the patch; returns whether any column really changed value. A new address (not
+     * merely another letter case) is unverified.
+     */
     async update(trx: Trx, user: User, patch: UserPatch, now: number): Promise<boolean> {
       const columns = patchColumns(patch);
+      if (newAddressOf(user, patch) !== undefined) columns.email_verified = false;
       const current = patchColumns({
         username: user.username,
         email: user.email,
@@ -191,6 +211,11 @@ export function createUsersRepository(db: Db) {
       const changed = Object.keys(columns).some((column) => columns[column] !== current[column]);
       if (changed) await trx('users').where({ id: user.id }).update({ ...columns, updated_at: now });
       return changed;
+    },
+
+    /** Marks the address verified while it is still `emailKey`; false when the user or that address is gone. */
+    async markEmailVerified(id: number, emailKey: string, exec: Executor = db): Promise<boolean> {
+      return (await exec('users').where({ id, email_key: emailKey }).update({ email_verified: true })) > 0;
     },
 
     async setPasswordHash(trx: Trx, id: number, passwordHash: string, now: number): Promise<void> {

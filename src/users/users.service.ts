@@ -4,6 +4,7 @@ import { transaction, type Db } from '../db/db.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { Errors } from '../errors.js';
 import type { AuthContext } from '../http/types.js';
+import type { EmailVerification } from './email-verification.js';
 import type { NewUser, User, UsersRepository } from './users.repository.js';
 
 export interface Registration {
@@ -34,12 +35,13 @@ export interface UserDetails {
 
 export type UsersService = ReturnType<typeof createUsersService>;
 
-export function createUsersService(deps: { db: Db; users: UsersRepository; clock: Clock }) {
-  const { db, users, clock } = deps;
+export function createUsersService(deps: { db: Db; users: UsersRepository; verification: EmailVerification; clock: Clock }) {
+  const { db, users, verification, clock } = deps;
   return {
     /**
-     * Creates the account. The unique indexes decide between concurrent registrations of one
-     * name: exactly one insert succeeds, the others get the seed's 400.
+     * Creates the account and queues its verification mail, in one transaction. The unique
+     * indexes decide between concurrent registrations of one name: exactly one insert
+     * succeeds, the others get the seed's 400.
      */
     async register(registration: Registration): Promise<User> {
       const newUser: NewUser = {
@@ -51,7 +53,12 @@ export function createUsersService(deps: { db: Db; users: UsersRepository; clock
         bio: registration.bio,
       };
       try {
-        const id = await transaction(db, (trx) => users.insert(trx, newUser, clock()));
+        const id = await transaction(db, async (trx) => {
+          const now = clock();
+          const inserted = await users.insert(trx, newUser, now);
+          await verification.newAddress(trx, inserted, newUser.email, now);
+          return inserted;
+        });
         return (await users.findById(id)) as User;
       } catch (err) {
         throw await duplicateError(err, users, registration);

@@ -18,6 +18,7 @@ import { seedQuestionnaire } from '../profile-helpers.js';
 import { adminQuery, createTestDatabase, databases, type TestDatabase } from '../support/databases.js';
 import { sharedApi, testConfig } from '../support/service.js';
 import { newUser, type TestUser } from '../support/users.js';
+import { verificationFor } from '../support/verification.js';
 
 // Faults under load: the database going away, locks and a full pool, the process killed, and
 // clients trying to get around the rate limit. Figures of the last run are printed for
@@ -106,7 +107,8 @@ async function listenOn(db: Db, overrides: Partial<Config> = {}): Promise<Runnin
 /** A user created straight through the service layer: no request spends a rate-limit point. */
 async function seedUser(db: Db): Promise<TestUser> {
   const user = newUser();
-  await createUsersService({ db, users: createUsersRepository(db), clock: Date.now }).register({ ...user, fullName: user.full_name });
+  const users = createUsersRepository(db);
+  await createUsersService({ db, users, verification: verificationFor(db, users), clock: Date.now }).register({ ...user, fullName: user.full_name });
   return user;
 }
 
