@@ -6,7 +6,9 @@ import type { Db } from '../../src/db/db.js';
 import { createLogger } from '../../src/log.js';
 import { answerClientErrors } from '../../src/http/client-errors.js';
 import { loadApi, type Api } from '../../src/http/spec.js';
+import type { OutboxWorker, WorkerOptions } from '../../src/mail/worker.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
+import type { Mailbox } from './mailbox.js';
 
 let apiPromise: Promise<Api> | undefined;
 /** The spec, loaded once per test file and shared by every app it builds. */
@@ -117,14 +119,25 @@ export interface Service {
   call(method: string, path: string, options?: CallOptions): Promise<CallResult>;
   /** What the server's periodic purge runs: deletes expired sessions. */
   purgeExpiredSessions(): Promise<number>;
+  /** The app's mail outbox worker (running when the service was started with a mailbox). */
+  mail: OutboxWorker;
   /** Another instance of the service on the same database (MySQL only). */
   startPeer(overrides?: Partial<Config>): Promise<Service>;
   close(): Promise<void>;
 }
 
-async function listen(db: Db, database: TestDatabase, config: Config, clock: (() => number) | undefined): Promise<Omit<Service, 'startPeer'> & { server: Server }> {
+/** Mail for a test service: sent over SMTP to `mailbox` by a worker that polls often and retries soon. */
+export interface ServiceOptions {
+  mailbox?: Mailbox;
+  worker?: Partial<WorkerOptions>;
+}
+
+const TEST_WORKER: Partial<WorkerOptions> = { pollMs: 25, retryBaseMs: 100, maxDelayMs: 1000 };
+
+async function listen(db: Db, database: TestDatabase, config: Config, clock: (() => number) | undefined, options: ServiceOptions): Promise<Omit<Service, 'startPeer'> & { server: Server }> {
   const api = await sharedApi();
-  const app = await createApp({ db, config, clock, api, logger: createLogger('silent') });
+  const app = await createApp({ db, config, clock, api, logger: createLogger('silent'), mailWorker: { ...TEST_WORKER, ...options.worker } });
+  if (options.mailbox) app.mail.start();
   const server = app.koa.listen(0, '127.0.0.1');
   answerClientErrors(server);
   await new Promise((resolve) => server.once('listening', resolve));
@@ -148,20 +161,24 @@ async function listen(db: Db, database: TestDatabase, config: Config, clock: (()
   const close = async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
+    await app.close();
   };
-  return { url, api, db, database, config, call, close, server, purgeExpiredSessions: app.purgeExpiredSessions };
+  return { url, api, db, database, config, call, close, server, purgeExpiredSessions: app.purgeExpiredSessions, mail: app.mail };
 }
 
-/** Starts the real app on a fresh database of the given kind, listening on a free port. */
-export async function startService(kind: DatabaseKind, overrides: Partial<Config> = {}, clock?: () => number): Promise<Service> {
+/**
+ * Starts the real app on a fresh database of the given kind, listening on a free port. With a
+ * mailbox, the app sends its mails there (SMTP_URL) and its outbox worker runs.
+ */
+export async function startService(kind: DatabaseKind, overrides: Partial<Config> = {}, clock?: () => number, options: ServiceOptions = {}): Promise<Service> {
   const database = await createTestDatabase(kind);
-  const config = testConfig(overrides);
-  const primary = await listen(database.db, database, config, clock);
+  const config = testConfig({ ...(options.mailbox ? { smtpUrl: options.mailbox.url } : {}), ...overrides });
+  const primary = await listen(database.db, database, config, clock, options);
   const peers: { close: () => Promise<void> }[] = [];
   return {
     ...primary,
     async startPeer(peerOverrides = {}) {
-      const peer = await listen(database.open(), database, { ...config, ...peerOverrides }, clock);
+      const peer = await listen(database.open(), database, { ...config, ...peerOverrides }, clock, options);
       peers.push(peer);
       return { ...peer, startPeer: () => Promise.reject(new Error('peers of peers are not supported')) };
     },
