@@ -512,7 +512,7 @@ export async function pool<T, R>(items: T[], limit: number, run: (item: T, index
 // ---------------------------------------------------------------------------------------------
 // What the database holds
 
-export const CHECKED_TABLES = ['users', 'user_settings', 'training_profiles', 'sessions'] as const;
+export const CHECKED_TABLES = ['users', 'user_settings', 'training_profiles', 'sessions', 'spent_refresh_tokens', 'user_tokens', 'mail_outbox'] as const;
 
 export interface Snapshot {
   counts: Record<string, number>;

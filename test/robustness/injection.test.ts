@@ -155,7 +155,9 @@ describe.each(databases)('SQL injection on %s', (kind) => {
 
   it('afterwards every table still exists and the users are who they were', async () => {
     const counts = await tablesIntact();
-    for (const table of CHECKED_TABLES) expect(counts[table], table).toBeGreaterThanOrEqual(table === 'training_profiles' ? 0 : 1);
+    // No questionnaire was stored, no token refreshed, and no mail sent (no worker runs here).
+    const empty = new Set(['training_profiles', 'spent_refresh_tokens', 'user_tokens']);
+    for (const table of CHECKED_TABLES) expect(counts[table], table).toBeGreaterThanOrEqual(empty.has(table) ? 0 : 1);
     const details = await service.call('GET', '/get_user_details?user_id=1');
     expect(details.body.details.username).toBe('alice');
     expect((await service.call('POST', '/login', { body: { username: 'abc', password: bob.password } })).status).toBe(200);

@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activeSessionCount, userIdOf } from '../auth-helpers.js';
 import { databases, type DatabaseKind } from '../support/databases.js';
+import { linkToken, startMailbox, type Mailbox } from '../support/mailbox.js';
 import { startService, type CallResult, type Service } from '../support/service.js';
-import { loginUser, registerUser } from '../support/users.js';
+import { loginUser, registerUser, uniqueName } from '../support/users.js';
 
 // Races against the running service. On MySQL each race is repeated ROUNDS times (row locks and
 // unique indexes really run concurrently there); on SQLite (one connection, writers serialised)
@@ -198,5 +199,108 @@ describe.each(databases)('races on %s', (kind) => {
       await service.close();
     }
     figures.changePassword = { rounds, oldPasswordLogins: Object.values(statuses).reduce((a, b) => a + b, 0), statuses, sentAfterChangeAnswer: sentAfter };
+  });
+});
+
+describe.each(databases)('token and mail races on %s', (kind) => {
+  const rounds = roundsFor(kind);
+  let mailbox: Mailbox;
+  let service: Service;
+  let strict: Service;
+  beforeAll(async () => {
+    mailbox = await startMailbox();
+    service = await startService(kind, {}, undefined, { mailbox });
+    strict = await startService(kind, { refreshReuseGraceSeconds: 0 });
+  });
+  afterAll(async () => {
+    await service.close();
+    await strict.close();
+    await mailbox.stop();
+  });
+
+  async function loginTokens(target: Service) {
+    const user = await registerUser(target);
+    const res = await target.call('POST', '/login', { body: { username: user.username, password: user.password } });
+    expect(res.status).toBe(200);
+    return res.body as { access_token: string; refresh_token: string };
+  }
+
+  const sidOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()).sid as string;
+  const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+  it('when 20 refreshes with one token race, then exactly one rotates it: every answer carries that one successor, and one spent row exists', async () => {
+    const statuses: Record<string, number> = {};
+    for (let round = 0; round < rounds; round += 1) {
+      const login = await loginTokens(service);
+      const answers = await Promise.all(Array.from({ length: 20 }, () => service.call('POST', '/token/refresh', { body: { refresh_token: login.refresh_token } })));
+      for (const [status, n] of Object.entries(tally(answers))) statuses[status] = (statuses[status] ?? 0) + n;
+      expect(answers.every((a) => a.status === 200)).toBe(true);
+      const successors = new Set(answers.map((a) => a.body.refresh_token as string));
+      expect(successors.size).toBe(1);
+      const sid = sidOf(login.access_token);
+      const row = await service.db('sessions').where({ id: sid }).first();
+      expect(row.refresh_hash).toBe(sha256([...successors][0] as string));
+      expect(await service.db('spent_refresh_tokens').where({ session_id: sid })).toHaveLength(1);
+    }
+    figures.refreshRace = { rounds, refreshes: rounds * 20, statuses };
+  });
+
+  it('when 20 refreshes with one token race and the grace window is off, then exactly one gets a token pair and the replays end the session', async () => {
+    const statuses: Record<string, number> = {};
+    for (let round = 0; round < rounds; round += 1) {
+      const login = await loginTokens(strict);
+      const answers = await Promise.all(Array.from({ length: 20 }, () => strict.call('POST', '/token/refresh', { body: { refresh_token: login.refresh_token } })));
+      for (const [status, n] of Object.entries(tally(answers))) statuses[status] = (statuses[status] ?? 0) + n;
+      expect(answers.map((a) => a.status).sort()).toEqual([200, ...Array(19).fill(401)]);
+      const winner = answers.find((a) => a.status === 200) as CallResult;
+      expect((await strict.call('GET', '/verify-token', { token: winner.body.access_token })).status).toBe(401);
+      expect((await strict.db('sessions').where({ id: sidOf(login.access_token) }).first()).revoked_at).not.toBeNull();
+    }
+    figures.refreshRaceNoGrace = { rounds, refreshes: rounds * 20, statuses };
+  });
+
+  async function resetTokenFor(email: string): Promise<string> {
+    await service.call('POST', '/password/forgot', { body: { email } });
+    return linkToken(await mailbox.waitFor((m) => m.to.includes(email) && m.subject === 'Reset your password'), 'reset-password');
+  }
+
+  it('when 8 password resets with one token race, then exactly one succeeds and its password is the one that works', async () => {
+    const statuses: Record<string, number> = {};
+    for (let round = 0; round < rounds; round += 1) {
+      const user = await registerUser(service);
+      const token = await resetTokenFor(user.email);
+      const passwords = Array.from({ length: 8 }, (_, i) => `Reset${round}_${i}!pass`);
+      const answers = await Promise.all(passwords.map((p) => service.call('POST', '/password/reset', { body: { token, new_password: p } })));
+      for (const [status, n] of Object.entries(tally(answers))) statuses[status] = (statuses[status] ?? 0) + n;
+      const won = passwords.filter((_, i) => answers[i]?.status === 200);
+      expect(won).toHaveLength(1);
+      for (const a of answers.filter((x) => x.status !== 200)) expect(a.body).toEqual({ code: 400, text: 'Invalid or expired reset token' });
+      expect((await service.call('POST', '/login', { body: { username: user.username, password: won[0] } })).status).toBe(200);
+    }
+    figures.resetRace = { rounds, resets: rounds * 8, statuses };
+  });
+
+  it('when verifying an address races with changing it, then the new address is never verified by the old link', async () => {
+    const outcomes: Record<string, number> = {};
+    for (let round = 0; round < rounds; round += 1) {
+      const user = await registerUser(service);
+      const token = linkToken(await mailbox.waitFor((m) => m.to.includes(user.email) && m.subject === 'Confirm your email address'), 'verify-email');
+      const session = await loginUser(service, user);
+      const moved = `${uniqueName('moved')}@example.com`;
+      // The verification starts up to 6 ms after the change, so that either can commit first.
+      const [verify, change] = await Promise.all([
+        sleep((round % 4) * 2).then(() => service.call('POST', '/email/verify', { body: { token } })),
+        service.call('PUT', '/profile', { token: session, body: { email: moved } }),
+      ]);
+      expect(change.status).toBe(200);
+      expect([200, 400]).toContain(verify.status);
+      outcomes[`verify ${verify.status}`] = (outcomes[`verify ${verify.status}`] ?? 0) + 1;
+      const me = await service.call('GET', '/me', { token: session });
+      expect(me.body.user_profile).toMatchObject({ email: moved, email_verified: false });
+      // The mail to the new address verifies it.
+      const fresh = linkToken(await mailbox.waitFor((m) => m.to.includes(moved)), 'verify-email');
+      expect((await service.call('POST', '/email/verify', { body: { token: fresh } })).status).toBe(200);
+    }
+    figures.verifyVersusChange = { rounds, outcomes };
   });
 });
