@@ -18,6 +18,7 @@ import { seedQuestionnaire } from '../profile-helpers.js';
 import { adminQuery, createTestDatabase, databases, type TestDatabase } from '../support/databases.js';
 import { sharedApi, testConfig } from '../support/service.js';
 import { newUser, type TestUser } from '../support/users.js';
+import { linkToken, mailsTo, startMailbox } from '../support/mailbox.js';
 import { verificationFor } from '../support/verification.js';
 
 // Faults under load: the database going away, locks and a full pool, the process killed, and
@@ -480,10 +481,11 @@ describe.each(mysqlOnly)('pool exhausted and row lock held on %s', () => {
 // kill -9 of the real server process during a write burst.
 // ---------------------------------------------------------------------------------------------
 
-function spawnServer(databaseUrl: string, port: number): ChildProcess {
+function spawnServer(databaseUrl: string, port: number, extraEnv: Record<string, string> = {}): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     env: {
       ...process.env,
+      ...extraEnv,
       PORT: String(port),
       HOST: '127.0.0.1',
       DATABASE_URL: databaseUrl,
@@ -592,6 +594,59 @@ describe.each(mysqlOnly)('kill -9 during a write burst on %s', () => {
       await adminQuery(`DROP DATABASE IF EXISTS \`${name}\``);
     }
   });
+});
+
+// ---------------------------------------------------------------------------------------------
+// kill -9 between a mail's commit and its sending.
+// ---------------------------------------------------------------------------------------------
+
+describe.each(databases)('kill -9 with mails queued on %s', (kind) => {
+  it('when the process is killed while the SMTP server is down, then after a restart every committed mail is sent, once', async () => {
+    const mailbox = await startMailbox();
+    await mailbox.stop();
+    const dir = mkdtempSync(join(tmpdir(), 'mail-kill-'));
+    let name: string | undefined;
+    let databaseUrl = `sqlite:${join(dir, 'app.db')}`;
+    if (kind === 'mysql') {
+      name = `t_mail_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+      await adminQuery(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+      const url = new URL(process.env.TEST_MYSQL_URL as string);
+      url.pathname = `/${name}`;
+      databaseUrl = url.toString();
+    }
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const env = { SMTP_URL: mailbox.url, MAIL_FROM: 'Fitness App <no-reply@example.com>' };
+    let server = spawnServer(databaseUrl, port, env);
+    try {
+      await waitUntilHealthy(base);
+      const people = Array.from({ length: 5 }, () => newUser());
+      for (const user of people) expect((await request(base, 'POST', '/register', { body: user })).status).toBe(200);
+      // The worker has tried and failed (nothing listens at SMTP_URL) and will retry later.
+      await sleep(1500);
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      server.kill('SIGKILL');
+      await exited;
+
+      await mailbox.start();
+      server = spawnServer(databaseUrl, port, env);
+      await waitUntilHealthy(base);
+      // A mail the killed process held (claimed, mid-attempt) waits out its lease (60 s) first.
+      await mailbox.waitFor(() => people.every((u) => mailsTo(mailbox, u.email).length > 0), 90_000);
+      await sleep(500);
+      for (const user of people) {
+        const mails = mailsTo(mailbox, user.email);
+        expect(mails, user.email).toHaveLength(1);
+        expect((await request(base, 'POST', '/email/verify', { body: { token: linkToken(mails[0]!, 'verify-email') } })).status).toBe(200);
+      }
+      figures.mailKill9 = { kind, mails: people.length };
+    } finally {
+      server.kill('SIGKILL');
+      await mailbox.stop();
+      if (name) await adminQuery(`DROP DATABASE IF EXISTS \`${name}\``);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 150_000);
 });
 
 // ---------------------------------------------------------------------------------------------
