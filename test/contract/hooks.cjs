@@ -3,19 +3,23 @@
  *
  * Dredd turns every documented response into a transaction sent with the *happy* request, so
  * each non-2xx transaction is rewritten here until the documented error really happens:
- *   400  an invalid body, a malformed parameter, an unknown query parameter, or a taken name
- *   401  no token, or a token whose session was revoked (logged out)
- *   404  an unknown session id
+ *   400  an invalid body, a malformed parameter, an unknown query parameter, a taken name, or an
+ *        unknown mailed token
+ *   401  no token, a token whose session was revoked (logged out), or an unknown refresh token
+ *   404  an unknown session id; 409 a user whose address is verified
  *   413  a body over 16 KiB; 415 a text/plain body
- *   429  a client IP (X-Forwarded-For; the service runs with TRUST_PROXY=1) whose auth rate
- *        limit a hook has just used up; every other request gets an IP of its own
+ *   429  a client IP (X-Forwarded-For; the service runs with TRUST_PROXY=1), or for a per-user
+ *        limit a user, whose limit a hook has just used up; every other request gets an IP of
+ *        its own
  *   304  If-None-Match with the ETag fetched first
  *   survey 404/500: the survey file (a temp copy made by run-dredd.ts) is hidden or broken for
  *        the one transaction and restored right after
- * What cannot be caused from outside is skipped by exact name (SKIPPED below, with the reason).
+ * What cannot be caused from outside is skipped (skipReason: every 500 but the survey file's,
+ * every 503, and a few by name in SKIPPED, each with the reason).
  *
  * The users, tokens and training profile the transactions need are created through the
- * service's own API in beforeAll, with a random suffix per run. Beyond Dredd's checks (status,
+ * service's own API in beforeAll, with a random suffix per run; verification and reset tokens
+ * are taken from the mails the service sends to run-dredd.ts's SMTP server (CONTRACT_MAIL_DIR). Beyond Dredd's checks (status,
  * headers present, JSON keys and types as in the example), afterEach checks that an error body's
  * `code` equals the status and, where EXPECTED_TEXT names one, that the error text is the one
  * the rewrite was meant to cause.
@@ -24,7 +28,7 @@
  * run-dredd.ts treats as a failure) and fails the transaction concerned.
  */
 const { randomBytes } = require('node:crypto');
-const { readFileSync, writeFileSync, renameSync, existsSync } = require('node:fs');
+const { readFileSync, readdirSync, writeFileSync, renameSync, existsSync } = require('node:fs');
 const { join } = require('node:path');
 const yaml = require('js-yaml');
 const hooks = require('hooks');
@@ -36,8 +40,8 @@ const endpoint = new URL(process.env.CONTRACT_ENDPOINT || hooks.configuration.en
 const ORIGIN = process.env.CONTRACT_ORIGIN || endpoint.origin;
 const API_PREFIX = endpoint.pathname.replace(/\/$/, ''); // "/api/v1"
 const API = ORIGIN + API_PREFIX;
-const AUTH_RATE_LIMIT = Number(process.env.CONTRACT_AUTH_RATE_LIMIT || 5);
 const SURVEY_FILE = process.env.CONTRACT_SURVEY_FILE; // a temp copy, only set by run-dredd.ts
+const MAIL_DIR = process.env.CONTRACT_MAIL_DIR; // the mails the service sent, one JSON file each (run-dredd.ts)
 
 // ---------------------------------------------------------------------------------------------
 // What the spec says about each operation (security, and whether it lives at the server root)
@@ -73,51 +77,24 @@ const WHY_503 = 'a 503 needs the database to be unreachable, which cannot be cau
 const WHY_ACCOUNT_GONE =
   'a 404 here needs the account of a still-valid session to disappear; there is no endpoint that deletes an account, and deleting the user in the database also deletes its sessions (the request would then be 401)';
 
+// Skipped by name: what a healthy service cannot be made to answer from outside.
 const SKIPPED = {
-  '/register > Register a new account > 500 > application/json': WHY_500,
-  '/register > Register a new account > 503 > application/json': WHY_503,
-  '/create_user > Create a user (simple user API) > 500 > application/json': WHY_500,
-  '/create_user > Create a user (simple user API) > 503 > application/json': WHY_503,
-  "/get_user_details > Get a user's public details (simple user API) > 500 > application/json": WHY_500,
-  "/get_user_details > Get a user's public details (simple user API) > 503 > application/json": WHY_503,
-  '/login > Log in and get a token > 500 > application/json': WHY_500,
-  '/login > Log in and get a token > 503 > application/json': WHY_503,
-  '/logout > End the current session > 500 > application/json': WHY_500,
-  '/logout > End the current session > 503 > application/json': WHY_503,
-  '/verify-token > Check the current token > 500 > application/json': WHY_500,
-  '/verify-token > Check the current token > 503 > application/json': WHY_503,
-  '/change-password > Change the password > 500 > application/json': WHY_500,
-  '/change-password > Change the password > 503 > application/json': WHY_503,
-  '/check-availability > Check whether a username is free > 500 > application/json': WHY_500,
-  '/check-availability > Check whether a username is free > 503 > application/json': WHY_503,
-  '/check-email-availability > Check whether an email is free > 500 > application/json': WHY_500,
-  '/check-email-availability > Check whether an email is free > 503 > application/json': WHY_503,
-  "/active-sessions > List the caller's active sessions > 500 > application/json": WHY_500,
-  "/active-sessions > List the caller's active sessions > 503 > application/json": WHY_503,
-  "/active-sessions/{session_id} > End one of the caller's sessions > 500 > application/json": WHY_500,
-  "/active-sessions/{session_id} > End one of the caller's sessions > 503 > application/json": WHY_503,
-  "/me > Get the caller's profile > 404 > application/json": WHY_ACCOUNT_GONE,
-  "/me > Get the caller's profile > 500 > application/json": WHY_500,
-  "/me > Get the caller's profile > 503 > application/json": WHY_503,
-  "/user-data > Get the caller's complete data > 404 > application/json": WHY_ACCOUNT_GONE,
-  "/user-data > Get the caller's complete data > 500 > application/json": WHY_500,
-  "/user-data > Get the caller's complete data > 503 > application/json": WHY_503,
-  "/user-data > Update parts of the caller's data > 404 > application/json": WHY_ACCOUNT_GONE,
-  "/user-data > Update parts of the caller's data > 500 > application/json": WHY_500,
-  "/user-data > Update parts of the caller's data > 503 > application/json": WHY_503,
-  "/profile > Update the caller's account details > 404 > application/json": WHY_ACCOUNT_GONE,
-  "/profile > Update the caller's account details > 500 > application/json": WHY_500,
-  "/profile > Update the caller's account details > 503 > application/json": WHY_503,
-  "/training-profile > Get the caller's training questionnaire > 500 > application/json": WHY_500,
-  "/training-profile > Get the caller's training questionnaire > 503 > application/json": WHY_503,
-  "/training-profile > Store the caller's training questionnaire > 500 > application/json": WHY_500,
-  "/training-profile > Store the caller's training questionnaire > 503 > application/json": WHY_503,
   '/readyz > Readiness check > 503 > application/json':
     'readiness is 503 only while the database is unreachable or the service is shutting down; neither can be caused while Dredd still needs the service',
-  '/healthz > Liveness check > 500 > application/json': WHY_500,
-  '/readyz > Readiness check > 500 > application/json': WHY_500,
-  '/metrics > Prometheus metrics > 500 > application/json': WHY_500,
+  "/me > Get the caller's profile > 404 > application/json": WHY_ACCOUNT_GONE,
+  "/user-data > Get the caller's complete data > 404 > application/json": WHY_ACCOUNT_GONE,
+  "/user-data > Update parts of the caller's data > 404 > application/json": WHY_ACCOUNT_GONE,
+  "/profile > Update the caller's account details > 404 > application/json": WHY_ACCOUNT_GONE,
 };
+
+/** Why a transaction is skipped: by name above, or by rule for every 500 (but the survey file's) and every 503. */
+function skipReason(t) {
+  if (SKIPPED[t.name]) return SKIPPED[t.name];
+  const status = statusOf(t);
+  if (status === 500 && !t.name.startsWith('/survey-data ')) return WHY_500;
+  if (status === 503) return WHY_503;
+  return undefined;
+}
 
 /** Error texts the rewrites are meant to cause; checked on the real answer (Dredd compares only keys and types). */
 const EXPECTED_TEXT = {
@@ -131,6 +108,10 @@ const EXPECTED_TEXT = {
   "/profile > Update the caller's account details > 400 > application/json": 'Email already registered',
   '/survey-data > Get survey reference data > 404 > application/json': 'Survey data file not found',
   '/survey-data > Get survey reference data > 500 > application/json': 'Invalid JSON format in survey data file',
+  '/token/refresh > Get a new access token with a refresh token > 401 > application/json': 'Unauthorized',
+  '/email/verify > Confirm the email address with the token from the mail > 400 > application/json': 'Invalid or expired verification token',
+  '/email/verification > Send a new verification mail > 409 > application/json': 'Email already verified',
+  '/password/reset > Set a new password with the token from the reset mail > 400 > application/json': 'Invalid or expired reset token',
 };
 
 // The field a generic 400 rewrite makes invalid; afterEach checks the error names it. A `before`
@@ -158,13 +139,12 @@ const run = randomBytes(4).toString('hex');
 const PASSWORD = 'SecurePass123!';
 const NEW_PASSWORD = 'EvenMoreSecure456?';
 // With TRUST_PROXY=1 the service takes the client IP from X-Forwarded-For: every request gets its
-// own, except the 429 transactions, which share one whose auth rate limit is used up first.
+// own, except the 429 transactions, which are sent from an IP whose limit a hook used up first.
 let ipCounter = 0;
 function nextIp() {
   ipCounter += 1;
   return `10.${(ipCounter >> 16) & 255}.${(ipCounter >> 8) & 255}.${ipCounter & 255}`;
 }
-const EXHAUSTED_IP = '10.255.255.254';
 
 async function call(method, path, { token, body, ip } = {}) {
   const headers = { 'x-forwarded-for': ip || nextIp() };
@@ -205,9 +185,55 @@ async function registerUser(prefix) {
   return user;
 }
 
+async function loginAnswer(user) {
+  return expectCall(200, 'POST', '/login', { body: { username: user.username, password: user.password } });
+}
+
 async function login(user) {
-  const body = await expectCall(200, 'POST', '/login', { body: { username: user.username, password: user.password } });
-  return body.access_token;
+  return (await loginAnswer(user)).access_token;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The token of the newest link to `page` (verify-email or reset-password) mailed to `address`,
+ * waiting for the mail (run-dredd.ts writes every mail its SMTP server receives to MAIL_DIR).
+ */
+async function mailedToken(address, page) {
+  if (!MAIL_DIR) throw new Error('CONTRACT_MAIL_DIR is not set: run the contract tests with npm run test:contract');
+  const link = new RegExp(`/${page}\\?token=([A-Za-z0-9_-]+)`);
+  for (let waited = 0; waited < 20_000; waited += 100) {
+    const mails = readdirSync(MAIL_DIR)
+      .sort()
+      .map((f) => JSON.parse(readFileSync(join(MAIL_DIR, f), 'utf8')))
+      .filter((m) => m.to.includes(address) && link.test(m.text));
+    if (mails.length > 0) return link.exec(mails[mails.length - 1].text)[1];
+    await sleep(100);
+  }
+  throw new Error(`no ${page} mail to ${address} arrived`);
+}
+
+/**
+ * Uses up the limit that the operation's `x-rate-limit` names, then sends the transaction so
+ * that it is refused: per client IP (an IP of its own per transaction, spent by sending the
+ * operation itself with an empty body, which the limit counts before validating), or per user
+ * (a user of its own, spent with valid requests).
+ */
+async function exhaustRateLimit(t) {
+  const { operation } = operationOf(t);
+  const per = operation['x-rate-limit'] === 'mail' ? 'user' : 'ip';
+  const ip = nextIp();
+  let token;
+  if (per === 'user') token = await login(await registerUser(`lim${ipCounter}`));
+  for (let i = 0; i < 1000; i += 1) {
+    const res = await call(t.request.method, pathOf(t), { body: per === 'ip' ? {} : undefined, ip, token });
+    if (res.status === 429) {
+      setHeader(t, 'X-Forwarded-For', ip);
+      if (token) setHeader(t, 'Authorization', `Bearer ${token}`);
+      return;
+    }
+  }
+  throw new Error(`could not use up the ${operation['x-rate-limit']} limit of ${t.name}`);
 }
 
 /** Runs an async hook body under Dredd's callback API (a hook with two parameters is async). */
@@ -285,6 +311,10 @@ const state = {
   profileUser: undefined, // renames itself (PUT /profile 200)
   profileToken: undefined,
   revokedToken: undefined, // a token of `main` whose session was ended by logout
+  refreshToken: undefined, // the refresh token of a session of `other`
+  verifyToken: undefined, // a verification token mailed to `other`
+  verifiedToken: undefined, // an access token of a user whose address is verified
+  resetToken: undefined, // a reset token mailed to a user of its own
   surveyOriginal: undefined,
 };
 
@@ -293,7 +323,7 @@ const TRAINING_PROFILE = spec.paths['/training-profile'].put.requestBody.content
 hooks.beforeAll(
   asyncHook(async (transactions) => {
     const names = new Set(transactions.map((t) => t.name));
-    for (const name of [...Object.keys(SKIPPED), ...Object.keys(EXPECTED_TEXT), ...MISSING_TOKEN_401]) {
+    for (const name of [...Object.keys(SKIPPED), ...Object.keys(EXPECTED_TEXT), ...MISSING_TOKEN_401, ...Object.keys(namedHooks)]) {
       if (!names.has(name)) error(`no transaction is named "${name}" (was a summary or status renamed in openapi.yaml?)`);
     }
     try {
@@ -309,6 +339,14 @@ hooks.beforeAll(
       await expectCall(200, 'PUT', '/training-profile', { token: state.mainToken, body: TRAINING_PROFILE });
       const verified = await expectCall(200, 'GET', '/verify-token', { token: state.mainToken });
       state.mainId = verified.user_info.user_id.replace(/^usr_/, '');
+      state.refreshToken = (await loginAnswer(state.other)).refresh_token;
+      state.verifyToken = await mailedToken(state.other.email, 'verify-email');
+      const confirmed = await registerUser('conf');
+      await expectCall(200, 'POST', '/email/verify', { body: { token: await mailedToken(confirmed.email, 'verify-email') } });
+      state.verifiedToken = await login(confirmed);
+      const resetting = await registerUser('rst');
+      await expectCall(202, 'POST', '/password/forgot', { body: { email: resetting.email } });
+      state.resetToken = await mailedToken(resetting.email, 'reset-password');
       if (SURVEY_FILE) state.surveyOriginal = readFileSync(SURVEY_FILE);
       log(`run ${run}: users ${state.main.username}, ${state.other.username}, ${state.pwUser.username}, ${state.profileUser.username} ready`);
     } catch (err) {
@@ -323,7 +361,7 @@ hooks.beforeAll(
 
 hooks.beforeEach(
   asyncHook(async (t) => {
-    if (SKIPPED[t.name]) {
+    if (skipReason(t)) {
       t.skip = true;
       return;
     }
@@ -364,18 +402,9 @@ hooks.beforeEach(
       case 415:
         setHeader(t, 'Content-Type', 'text/plain');
         break;
-      case 429: {
-        // Use up the auth rate limit of one client IP (it is shared by register, create_user
-        // and login; even a rejected request spends a point), then send from that IP.
-        let limited = false;
-        for (let i = 0; i <= AUTH_RATE_LIMIT + 1 && !limited; i += 1) {
-          const res = await call('POST', '/login', { body: {}, ip: EXHAUSTED_IP });
-          limited = res.status === 429;
-        }
-        if (!limited) throw new Error(`could not exhaust the auth rate limit (AUTH_RATE_LIMIT=${AUTH_RATE_LIMIT}?)`);
-        setHeader(t, 'X-Forwarded-For', EXHAUSTED_IP);
+      case 429:
+        await exhaustRateLimit(t);
         break;
-      }
       default:
         break;
     }
@@ -385,7 +414,10 @@ hooks.beforeEach(
 // ---------------------------------------------------------------------------------------------
 // Per-transaction rewrites (run after beforeEach)
 
+// Every name given to before(), checked against the transactions in beforeAll.
+const namedHooks = {};
 function before(name, fn) {
+  namedHooks[name] = true;
   hooks.before(
     name,
     asyncHook((t) => {
@@ -445,6 +477,35 @@ before('/change-password > Change the password > 200 > application/json', (t) =>
 });
 before('/change-password > Change the password > 400 > application/json', (t) => {
   setBody(t, { current_password: 'NotTheRightOne1!', new_password: NEW_PASSWORD });
+});
+
+// /token/refresh
+before('/token/refresh > Get a new access token with a refresh token > 200 > application/json', (t) => {
+  setBody(t, { refresh_token: state.refreshToken });
+});
+before('/token/refresh > Get a new access token with a refresh token > 401 > application/json', (t) => {
+  setBody(t, { refresh_token: `unknown${run}` });
+});
+
+// /email/verify
+before('/email/verify > Confirm the email address with the token from the mail > 200 > application/json', (t) => {
+  setBody(t, { token: state.verifyToken });
+});
+before('/email/verify > Confirm the email address with the token from the mail > 400 > application/json', (t) => {
+  setBody(t, { token: `unknown${run}` });
+});
+
+// /email/verification: `main` is unverified (202); a verified user gets 409.
+before('/email/verification > Send a new verification mail > 409 > application/json', (t) => {
+  setHeader(t, 'Authorization', `Bearer ${state.verifiedToken}`);
+});
+
+// /password/reset
+before('/password/reset > Set a new password with the token from the reset mail > 200 > application/json', (t) => {
+  setBody(t, { token: state.resetToken, new_password: 'ResetByDredd789!' });
+});
+before('/password/reset > Set a new password with the token from the reset mail > 400 > application/json', (t) => {
+  setBody(t, { token: `unknown${run}`, new_password: 'ResetByDredd789!' });
 });
 
 // /check-availability, /check-email-availability: malformed values.
@@ -597,5 +658,5 @@ hooks.afterEach((t) => {
 hooks.afterAll((transactions) => {
   restoreSurveyFile(undefined);
   const skipped = transactions.filter((t) => t.skip).length;
-  log(`${skipped} transactions skipped by name; reasons are in test/contract/hooks.cjs (SKIPPED) and docs/dredd.md`);
+  log(`${skipped} transactions skipped; reasons are in test/contract/hooks.cjs (skipReason) and docs/dredd.md`);
 });

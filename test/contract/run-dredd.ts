@@ -5,7 +5,9 @@
  *    SQLite file in a temp directory, a free port and a random JWT secret. TRUST_PROXY=1 lets the
  *    hooks give every request its own client IP (X-Forwarded-For), so the per-IP auth rate limit
  *    only trips where a hook exhausts it on purpose (the 429 transactions). The survey data is a
- *    temp copy, so the hooks can remove or break it for the survey 404/500 transactions.
+ *    temp copy, so the hooks can remove or break it for the survey 404/500 transactions. Its
+ *    mails go to an SMTP server in this process, which writes each one to a temp folder where
+ *    the hooks read the verification and reset links.
  * 2. Waits until GET /healthz answers 200.
  * 3. Runs Dredd with test/contract/hooks.cjs and base URL http://127.0.0.1:<port>/api/v1.
  * 4. Stops the service (SIGTERM, waits for it to exit), prints Dredd's totals and exits with
@@ -15,12 +17,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startMailbox } from '../support/mailbox.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const HOOKFILE = join(ROOT, 'test/contract/hooks.cjs');
@@ -125,6 +128,15 @@ async function main(): Promise<number> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const authRateLimit = '5';
+  // The service's mails go to a real SMTP server; each one it receives is written to mailDir,
+  // where the hooks find the verification and reset links they need.
+  const mailDir = join(dir, 'mail');
+  mkdirSync(mailDir);
+  let mailCount = 0;
+  const mailbox = await startMailbox((mail) => {
+    mailCount += 1;
+    writeFileSync(join(mailDir, `${String(mailCount).padStart(5, '0')}.json`), JSON.stringify({ to: mail.to, subject: mail.subject, text: mail.text }));
+  });
 
   const serviceEnv: NodeJS.ProcessEnv = {
     ...process.env,
@@ -139,6 +151,7 @@ async function main(): Promise<number> {
     // The hooks break the survey file for the 404 and 500 transactions and expect the very next
     // request to see it.
     SURVEY_DATA_RECHECK_MS: '0',
+    SMTP_URL: mailbox.url,
     LOG_LEVEL: 'warn',
   };
   delete serviceEnv.CORS_ORIGINS;
@@ -167,8 +180,8 @@ async function main(): Promise<number> {
     const dreddEnv: NodeJS.ProcessEnv = {
       ...process.env,
       CONTRACT_ORIGIN: origin,
-      CONTRACT_AUTH_RATE_LIMIT: authRateLimit,
       CONTRACT_SURVEY_FILE: surveyFile,
+      CONTRACT_MAIL_DIR: mailDir,
     };
     const { code, output, parserWarnings } = await runDredd(`${origin}/api/v1`, dreddEnv);
     exitCode = code;
@@ -203,6 +216,7 @@ async function main(): Promise<number> {
     exitCode = 1;
   } finally {
     await stop(service);
+    await mailbox.stop();
     rmSync(dir, { recursive: true, force: true });
   }
   console.log(`contract: service stopped; exit code ${exitCode}`);

@@ -27,7 +27,8 @@ export interface Mailbox {
   start(): Promise<void>;
 }
 
-export async function startMailbox(): Promise<Mailbox> {
+/** `onReceive` is told of each mail as it arrives. */
+export async function startMailbox(onReceive?: (mail: ReceivedMail) => void): Promise<Mailbox> {
   const received: ReceivedMail[] = [];
   const waiters = new Set<() => void>();
   let port = 0;
@@ -41,13 +42,15 @@ export async function startMailbox(): Promise<Mailbox> {
       onData(stream, session, callback) {
         simpleParser(stream)
           .then((parsed) => {
-            received.push({
+            const mail = {
               to: session.envelope.rcptTo.map((r) => r.address),
               subject: parsed.subject ?? '',
               text: parsed.text ?? '',
               html: typeof parsed.html === 'string' ? parsed.html : '',
               parsed,
-            });
+            };
+            received.push(mail);
+            onReceive?.(mail);
             for (const wake of waiters) wake();
             callback();
           })
