@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_PREFIX, createClient, type FitnessClient, type RequestBody } from '../src/client/index.js';
 import { seedQuestionnaire } from './profile-helpers.js';
 import { databases } from './support/databases.js';
-import { checkAgainstSpec, startService, type Service } from './support/service.js';
+import { linkToken, startMailbox, type Mailbox } from './support/mailbox.js';
+import { checkAgainstSpec, manualClock, startService, type ManualClock, type Service } from './support/service.js';
 import { uniqueName } from './support/users.js';
 
 /**
@@ -242,5 +243,66 @@ describe.each(databases)('the typed client end to end on %s', (kind) => {
 
   it('when createClient is given the API root instead of the origin, then it says so', () => {
     expect(() => createClient(`${service.url}/api/v1/`)).toThrow(/server origin/);
+  });
+});
+
+describe.each(databases)('staying signed in and getting back in, through the typed client, on %s', (kind) => {
+  let service: Service;
+  let mailbox: Mailbox;
+  let clock: ManualClock;
+  beforeAll(async () => {
+    mailbox = await startMailbox();
+    clock = manualClock(Date.now());
+    service = await startService(kind, {}, clock, { mailbox });
+  });
+  afterAll(async () => {
+    await service.close();
+    await mailbox.stop();
+  });
+
+  it('when a user registers, verifies the mailed link, stays signed in for a day by refreshing, and a replayed token ends the session', async () => {
+    const app = createClient(service.url);
+    const username = uniqueName('stay');
+    const email = `${username}@example.com`;
+    const registration: RequestBody<'register'> = { username, password: 'SecurePass123!', email, full_name: 'Alex Johnson' };
+    expect((await app.POST('/register', { body: registration })).data?.next_steps).toContain('Verify your email (check inbox)');
+    const mail = await mailbox.waitFor((m) => m.to.includes(email));
+    const verified = await app.POST('/email/verify', { body: { token: linkToken(mail, 'verify-email') } });
+    expect(verified.data).toEqual({ message: 'Email verified' });
+
+    const login = await app.login(username, 'SecurePass123!');
+    expect(login.data?.user_info.email_verified).toBe(true);
+    const firstRefresh = app.refreshToken as string;
+    for (let i = 0; i < 48; i += 1) {
+      clock.advance(31 * 60 * 1000);
+      expect((await app.GET('/me')).response.status).toBe(401);
+      const renewed = await app.refresh();
+      expect(renewed.response.status, JSON.stringify(renewed.error)).toBe(200);
+      expect((await app.GET('/me')).data?.user_profile.email_verified).toBe(true);
+    }
+    expect(app.refreshToken).not.toBe(firstRefresh);
+
+    // Someone replays the first refresh token a day later: the session ends for everyone.
+    const thief = createClient(service.url);
+    expect((await thief.refresh(firstRefresh)).response.status).toBe(401);
+    expect((await app.GET('/me')).response.status).toBe(401);
+    expect((await app.refresh()).response.status).toBe(401);
+  });
+
+  it('when a user forgets the password, then the mailed link sets a new one and the old sessions are gone', async () => {
+    const app = createClient(service.url);
+    const username = uniqueName('forgot');
+    const email = `${username}@example.com`;
+    await app.POST('/register', { body: { username, password: 'SecurePass123!', email, full_name: 'Alex Johnson' } });
+    await app.login(username, 'SecurePass123!');
+    const asked = await app.POST('/password/forgot', { body: { email } });
+    expect(asked.response.status).toBe(202);
+    const mail = await mailbox.waitFor((m) => m.to.includes(email) && m.subject === 'Reset your password');
+    const reset = await app.POST('/password/reset', { body: { token: linkToken(mail, 'reset-password'), new_password: 'BrandNew789!' } });
+    expect(reset.data).toEqual({ message: 'Password has been reset' });
+    expect((await app.GET('/me')).response.status).toBe(401);
+    expect((await app.refresh()).response.status).toBe(401);
+    expect((await app.login(username, 'BrandNew789!')).response.status).toBe(200);
+    expect((await app.GET('/me')).data?.user_profile.username).toBe(username);
   });
 });

@@ -9,8 +9,9 @@
  *
  * ```ts
  * const client = createClient('http://localhost:3000');
- * await client.login('fit_user123', 'SecurePass123!');       // keeps the token
+ * await client.login('fit_user123', 'SecurePass123!');       // keeps the access and refresh tokens
  * const { data, error, response } = await client.GET('/me');  // sent with `Authorization: Bearer …`
+ * await client.refresh();                                     // new tokens when the access token expires
  * ```
  *
  * Every call resolves (it does not throw on 4xx/5xx): `data` is set on a 2xx answer, `error` (the
@@ -41,15 +42,23 @@ export type RequestBody<K extends keyof operations> =
 export interface TokenHelpers {
   /** Sends `Authorization: Bearer <token>` on every later API call (unless a call sets its own). */
   setToken(token: string): void;
-  /** Stops sending a token. */
+  /** Stops sending a token and forgets the refresh token. */
   clearToken(): void;
   /** The token being sent, if any. */
   readonly token: string | undefined;
+  /** The refresh token kept from the last login or refresh, if any. */
+  readonly refreshToken: string | undefined;
   /**
-   * `POST /login`; on success keeps the answer's `access_token` for later calls. Resolves to
-   * openapi-fetch's result as is (`data` on 200, `error` on 400/429…).
+   * `POST /login`; on success keeps the answer's `access_token` for later calls and its
+   * `refresh_token` for `refresh()`. Resolves to openapi-fetch's result as is (`data` on 200,
+   * `error` on 400/429…).
    */
   login(username: string, password: string, revokeOthers?: boolean): ReturnType<typeof postLogin>;
+  /**
+   * `POST /token/refresh` with the kept refresh token (or the one given); on success keeps the
+   * new access and refresh tokens. A 401 means the session is over: log in again.
+   */
+  refresh(refreshToken?: string): ReturnType<typeof postRefresh>;
 }
 
 /** The typed client for `/api/v1`, the token helpers, and `ops` for the root endpoints. */
@@ -60,6 +69,10 @@ export type FitnessClientOptions = Omit<ClientOptions, 'baseUrl'>;
 
 function postLogin(api: Client<ApiPaths>, body: LoginRequest) {
   return api.POST('/login', { body });
+}
+
+function postRefresh(api: Client<ApiPaths>, refreshToken: string) {
+  return api.POST('/token/refresh', { body: { refresh_token: refreshToken } });
 }
 
 /**
@@ -75,6 +88,7 @@ export function createClient(origin: string, options: FitnessClientOptions = {})
   const ops = createFetchClient<OpsPaths>({ ...options, baseUrl: root });
 
   let token: string | undefined;
+  let refreshToken: string | undefined;
   const bearer: Middleware = {
     onRequest({ request }) {
       if (token !== undefined && !request.headers.has('authorization')) {
@@ -94,14 +108,25 @@ export function createClient(origin: string, options: FitnessClientOptions = {})
     },
     clearToken() {
       token = undefined;
+      refreshToken = undefined;
     },
     get token() {
       return token;
     },
+    get refreshToken() {
+      return refreshToken;
+    },
     async login(username, password, revokeOthers) {
       const body: LoginRequest = revokeOthers === undefined ? { username, password } : { username, password, revoke_others: revokeOthers };
       const result = await postLogin(api, body);
-      if (result.data) token = result.data.access_token;
+      if (result.data) ({ access_token: token, refresh_token: refreshToken } = result.data);
+      return result;
+    },
+    async refresh(given) {
+      const presented = given ?? refreshToken;
+      if (presented === undefined) throw new Error('refresh() needs a refresh token: log in first');
+      const result = await postRefresh(api, presented);
+      if (result.data) ({ access_token: token, refresh_token: refreshToken } = result.data);
       return result;
     },
   };
