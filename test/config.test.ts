@@ -36,8 +36,55 @@ describe('loadConfig', () => {
       surveyDataFile: 'data/survey_data.json',
       surveyRecheckMs: 1000,
       jwtSecret: SECRET,
+      refreshTokenTtl: 30 * 86400,
+      sessionMaxLifetime: 90 * 86400,
+      refreshReuseGraceSeconds: 10,
+      refreshRateLimit: 30,
+      emailTokenTtl: 86400,
+      resetTokenTtl: 1800,
+      mailRateLimit: 5,
+      appUrl: 'http://localhost:3000',
+      smtpUrl: undefined,
+      mailFrom: 'Fitness App <no-reply@localhost>',
     });
     expect(warnings).toEqual([]);
+  });
+
+  it('when the token and mail variables are given, then they are parsed (APP_URL without a trailing slash)', () => {
+    const { config } = load({
+      REFRESH_TOKEN_TTL: '86400',
+      SESSION_MAX_LIFETIME: '604800',
+      REFRESH_REUSE_GRACE_S: '0',
+      REFRESH_RATE_LIMIT: '0',
+      EMAIL_TOKEN_TTL: '3600',
+      RESET_TOKEN_TTL: '600',
+      MAIL_RATE_LIMIT: '2',
+      APP_URL: 'https://app.example.com/',
+      SMTP_URL: 'smtp://user:pass@mail.example.com:587',
+      MAIL_FROM: 'Coach <coach@example.com>',
+    });
+    expect(config).toMatchObject({
+      refreshTokenTtl: 86400,
+      sessionMaxLifetime: 604800,
+      refreshReuseGraceSeconds: 0,
+      refreshRateLimit: 0,
+      emailTokenTtl: 3600,
+      resetTokenTtl: 600,
+      mailRateLimit: 2,
+      appUrl: 'https://app.example.com',
+      smtpUrl: 'smtp://user:pass@mail.example.com:587',
+      mailFrom: 'Coach <coach@example.com>',
+    });
+  });
+
+  it('when a session could end before its access token or its refresh, then a ConfigError says which', () => {
+    expect(configError({ ACCESS_TOKEN_TTL: '3600', REFRESH_TOKEN_TTL: '600' }).message).toBe('REFRESH_TOKEN_TTL must be at least ACCESS_TOKEN_TTL');
+    expect(configError({ REFRESH_TOKEN_TTL: '864000', SESSION_MAX_LIFETIME: '86400' }).message).toBe('SESSION_MAX_LIFETIME must be at least REFRESH_TOKEN_TTL');
+  });
+
+  it('when NODE_ENV=production and SMTP_URL is missing, then a ConfigError says mails would only be printed', () => {
+    expect(configError({ NODE_ENV: 'production' }).message).toContain('SMTP_URL is required when NODE_ENV=production');
+    expect(load({ NODE_ENV: 'production', SMTP_URL: 'smtps://u:p@mail.example.com:465' }).config.smtpUrl).toBe('smtps://u:p@mail.example.com:465');
   });
 
   it('when values are given, then they are parsed', () => {
@@ -73,6 +120,17 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud'],
     ['RATE_LIMIT_STORE', 'redis'],
     ['TRUST_PROXY', 'maybe'],
+    ['REFRESH_TOKEN_TTL', '10'],
+    ['REFRESH_REUSE_GRACE_S', '-1'],
+    ['REFRESH_REUSE_GRACE_S', '301'],
+    ['EMAIL_TOKEN_TTL', 'day'],
+    ['RESET_TOKEN_TTL', '999999'],
+    ['MAIL_RATE_LIMIT', '1.5'],
+    ['APP_URL', 'app.example.com'],
+    ['APP_URL', 'ftp://app.example.com'],
+    ['APP_URL', 'https://app.example.com/?x=1'],
+    ['SMTP_URL', 'http://mail.example.com'],
+    ['SMTP_URL', 'mail.example.com:587'],
   ])('when %s=%s, then a ConfigError names the variable', (name, value) => {
     expect(configError({ [name]: value }).message).toContain(name);
   });
