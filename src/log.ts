@@ -27,6 +27,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
         '*.new_password',
         '*.token',
         '*.access_token',
+        '*.refresh_token',
         '*.health',
       ],
       censor: '[redacted]',
