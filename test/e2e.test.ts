@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_PREFIX, createClient, type FitnessClient, type RequestBody } from '../src/client/index.js';
 import { seedQuestionnaire } from './profile-helpers.js';
 import { databases } from './support/databases.js';
-import { linkToken, startMailbox, type Mailbox } from './support/mailbox.js';
-import { checkAgainstSpec, manualClock, startService, type ManualClock, type Service } from './support/service.js';
+import { linkToken, type Mailbox } from './support/mailbox.js';
+import { checkAgainstSpec, manualClock, startService, startServiceWithMail, type MailService, type ManualClock, type Service } from './support/service.js';
 import { uniqueName } from './support/users.js';
 
 /**
@@ -247,18 +247,15 @@ describe.each(databases)('the typed client end to end on %s', (kind) => {
 });
 
 describe.each(databases)('staying signed in and getting back in, through the typed client, on %s', (kind) => {
-  let service: Service;
+  let service: MailService;
   let mailbox: Mailbox;
   let clock: ManualClock;
   beforeAll(async () => {
-    mailbox = await startMailbox();
     clock = manualClock(Date.now());
-    service = await startService(kind, {}, clock, { mailbox });
+    service = await startServiceWithMail(kind, {}, clock);
+    mailbox = service.mailbox;
   });
-  afterAll(async () => {
-    await service.close();
-    await mailbox.stop();
-  });
+  afterAll(() => service.close());
 
   it('when a user registers, verifies the mailed link, stays signed in for a day by refreshing, and a replayed token ends the session', async () => {
     const app = createClient(service.url);

@@ -1,24 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMailbox, linkToken, mailsTo, type Mailbox } from './support/mailbox.js';
+import { linkToken, mailsTo, type Mailbox } from './support/mailbox.js';
 import { databases } from './support/databases.js';
-import { manualClock, startService, type ManualClock, type Service } from './support/service.js';
+import { manualClock, startServiceWithMail, type MailService, type ManualClock } from './support/service.js';
 import { loginUser, newUser, registerUser, uniqueName, type TestUser } from './support/users.js';
 
 const EMAIL_TTL = 86400;
 
 describe.each(databases)('email verification on %s', (kind) => {
   let mailbox: Mailbox;
-  let service: Service;
+  let service: MailService;
   let clock: ManualClock;
   beforeAll(async () => {
-    mailbox = await startMailbox();
     clock = manualClock(Date.now());
-    service = await startService(kind, { emailTokenTtl: EMAIL_TTL, mailRateLimit: 3 }, clock, { mailbox });
+    service = await startServiceWithMail(kind, { emailTokenTtl: EMAIL_TTL, mailRateLimit: 3 }, clock);
+    mailbox = service.mailbox;
   });
-  afterAll(async () => {
-    await service.close();
-    await mailbox.stop();
-  });
+  afterAll(() => service.close());
 
   /** The verification token of the newest verification mail to `address`, once `count` of them arrived. */
   async function verificationToken(address: string, count = 1): Promise<string> {
@@ -168,15 +165,12 @@ describe.each(databases)('email verification on %s', (kind) => {
 
 describe.each(databases)('mail while the SMTP server is down on %s', (kind) => {
   let mailbox: Mailbox;
-  let service: Service;
+  let service: MailService;
   beforeAll(async () => {
-    mailbox = await startMailbox();
-    service = await startService(kind, {}, undefined, { mailbox });
+    service = await startServiceWithMail(kind);
+    mailbox = service.mailbox;
   });
-  afterAll(async () => {
-    await service.close();
-    await mailbox.stop();
-  });
+  afterAll(() => service.close());
 
   it('when the SMTP server is down, then registration still succeeds, the mail is retried, and it arrives once the server is back', async () => {
     await mailbox.stop();
@@ -208,16 +202,13 @@ describe.each(databases)('mail while the SMTP server is down on %s', (kind) => {
 
 describe.each(databases.filter((k) => k === 'mysql'))('mail from two instances on %s', (kind) => {
   let mailbox: Mailbox;
-  let service: Service;
+  let service: MailService;
   beforeAll(async () => {
-    mailbox = await startMailbox();
-    service = await startService(kind, {}, undefined, { mailbox });
+    service = await startServiceWithMail(kind);
+    mailbox = service.mailbox;
     await service.startPeer();
   });
-  afterAll(async () => {
-    await service.close();
-    await mailbox.stop();
-  });
+  afterAll(() => service.close());
 
   it('when both instances run their outbox workers, then every mail is sent exactly once', async () => {
     const users = Array.from({ length: 20 }, () => newUser());

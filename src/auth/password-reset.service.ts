@@ -6,8 +6,9 @@ import { spendPoint } from '../limits.js';
 import type { OutboxRepository } from '../mail/outbox.repository.js';
 import { humanDuration } from '../mail/templates.js';
 import type { Composer } from '../mail/worker.js';
-import { hashSecret, newSecret } from '../secrets.js';
+import { hashSecret } from '../secrets.js';
 import { identityKey } from '../users/identity.js';
+import { mailedLink } from '../users/mailed-link.js';
 import type { UserTokensRepository } from '../users/user-tokens.repository.js';
 import type { UsersRepository } from '../users/users.repository.js';
 import { hashPassword } from './passwords.js';
@@ -43,15 +44,8 @@ export function createPasswordResetService(deps: {
   const compose: Composer = async (job, trx, now) => {
     const user = job.address === null ? undefined : await users.findByEmail(job.address, trx);
     if (!user) return { drop: 'no account has this address' };
-    const token = newSecret();
-    const tokenHash = hashSecret(token);
-    await userTokens.insert({ tokenHash, userId: user.id, purpose: 'password_reset', emailKey: identityKey(user.email), createdAt: now, expiresAt: now + deps.tokenTtlSeconds * 1000 }, trx);
-    return {
-      to: user.email,
-      template: PASSWORD_RESET_TEMPLATE,
-      vars: { username: user.username, link: `${deps.appUrl}/reset-password?token=${token}`, expires: humanDuration(deps.tokenTtlSeconds) },
-      discard: () => userTokens.spend(tokenHash, clock()).then(() => undefined),
-    };
+    const { link, discard } = await mailedLink(userTokens, trx, { user, purpose: 'password_reset', url: `${deps.appUrl}/reset-password`, ttlSeconds: deps.tokenTtlSeconds, now });
+    return { to: user.email, template: PASSWORD_RESET_TEMPLATE, vars: { username: user.username, link, expires: humanDuration(deps.tokenTtlSeconds) }, discard };
   };
 
   return {

@@ -1,4 +1,4 @@
-import { hashSecret, newSecret } from '../secrets.js';
+import { hashSecret } from '../secrets.js';
 import type { Clock } from '../clock.js';
 import { transaction, type Db, type Trx } from '../db/db.js';
 import { Errors } from '../errors.js';
@@ -6,6 +6,7 @@ import type { OutboxRepository } from '../mail/outbox.repository.js';
 import { humanDuration } from '../mail/templates.js';
 import type { Composer } from '../mail/worker.js';
 import { identityKey } from './identity.js';
+import { mailedLink } from './mailed-link.js';
 import type { UserTokensRepository } from './user-tokens.repository.js';
 import type { UsersRepository } from './users.repository.js';
 
@@ -46,19 +47,12 @@ export function createEmailVerification(deps: {
     const user = job.userId === null ? undefined : await users.lockById(trx, job.userId);
     if (!user || job.address === null || identityKey(user.email) !== identityKey(job.address)) return { drop: 'the account no longer has this address' };
     if (user.emailVerified) return { drop: 'the address is already verified' };
-    const token = newSecret();
-    const tokenHash = hashSecret(token);
-    await userTokens.insert({ tokenHash, userId: user.id, purpose: 'verify_email', emailKey: identityKey(user.email), createdAt: now, expiresAt: now + deps.tokenTtlSeconds * 1000 }, trx);
+    const { link, discard } = await mailedLink(userTokens, trx, { user, purpose: 'verify_email', url: `${deps.appUrl}/verify-email`, ttlSeconds: deps.tokenTtlSeconds, now });
     return {
       to: user.email,
       template: VERIFY_EMAIL_TEMPLATE,
-      vars: {
-        username: user.username,
-        email: user.email,
-        link: `${deps.appUrl}/verify-email?token=${token}`,
-        expires: humanDuration(deps.tokenTtlSeconds),
-      },
-      discard: () => userTokens.spend(tokenHash, clock()).then(() => undefined),
+      vars: { username: user.username, email: user.email, link, expires: humanDuration(deps.tokenTtlSeconds) },
+      discard,
     };
   };
 

@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activeSessionCount, userIdOf } from '../auth-helpers.js';
 import { databases, type DatabaseKind } from '../support/databases.js';
-import { linkToken, startMailbox, type Mailbox } from '../support/mailbox.js';
-import { startService, type CallResult, type Service } from '../support/service.js';
+import { linkToken, type Mailbox } from '../support/mailbox.js';
+import { startService, startServiceWithMail, type CallResult, type MailService, type Service } from '../support/service.js';
 import { loginUser, registerUser, uniqueName } from '../support/users.js';
 
 // Races against the running service. On MySQL each race is repeated ROUNDS times (row locks and
@@ -205,17 +205,16 @@ describe.each(databases)('races on %s', (kind) => {
 describe.each(databases)('token and mail races on %s', (kind) => {
   const rounds = roundsFor(kind);
   let mailbox: Mailbox;
-  let service: Service;
+  let service: MailService;
   let strict: Service;
   beforeAll(async () => {
-    mailbox = await startMailbox();
-    service = await startService(kind, {}, undefined, { mailbox });
+    service = await startServiceWithMail(kind);
+    mailbox = service.mailbox;
     strict = await startService(kind, { refreshReuseGraceSeconds: 0 });
   });
   afterAll(async () => {
     await service.close();
     await strict.close();
-    await mailbox.stop();
   });
 
   async function loginTokens(target: Service) {

@@ -8,7 +8,7 @@ import { answerClientErrors } from '../../src/http/client-errors.js';
 import { loadApi, type Api } from '../../src/http/spec.js';
 import type { OutboxWorker, WorkerOptions } from '../../src/mail/worker.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
-import type { Mailbox } from './mailbox.js';
+import { startMailbox, type Mailbox } from './mailbox.js';
 
 let apiPromise: Promise<Api> | undefined;
 /** The spec, loaded once per test file and shared by every app it builds. */
@@ -186,6 +186,22 @@ export async function startService(kind: DatabaseKind, overrides: Partial<Config
       await Promise.all(peers.map((p) => p.close()));
       await primary.close();
       await database.drop();
+    },
+  };
+}
+
+export type MailService = Service & { mailbox: Mailbox };
+
+/** A service that sends its mails over SMTP to a mailbox of its own; closing it stops both. */
+export async function startServiceWithMail(kind: DatabaseKind, overrides: Partial<Config> = {}, clock?: () => number): Promise<MailService> {
+  const mailbox = await startMailbox();
+  const service = await startService(kind, overrides, clock, { mailbox });
+  return {
+    ...service,
+    mailbox,
+    async close() {
+      await service.close();
+      await mailbox.stop();
     },
   };
 }
