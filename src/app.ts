@@ -100,13 +100,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
     loginFailures: limiter('login_fail', config.loginFailureLimit, 15 * 60),
   });
   const refresh = createRefreshService({ db, sessions, spent: createSpentRefreshTokensRepository(db), tokens, clock, lifetimes });
-  const mailLinks = { appUrl: config.appUrl, outbox, userTokens, clock };
-  const verification = createEmailVerification({ db, users, ...mailLinks, tokenTtlSeconds: config.emailTokenTtl });
+  const mailDeps = { appUrl: config.appUrl, outbox, userTokens, clock };
+  const verification = createEmailVerification({ db, users, ...mailDeps, tokenTtlSeconds: config.emailTokenTtl });
   const passwordReset = createPasswordResetService({
     db,
     users,
     sessions,
-    ...mailLinks,
+    ...mailDeps,
     tokenTtlSeconds: config.resetTokenTtl,
     addressLimiter: limiter('reset_address', config.mailRateLimit, 3600),
   });

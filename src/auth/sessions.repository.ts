@@ -40,10 +40,6 @@ interface SessionRow {
   refresh_hash: string | null;
 }
 
-function toRefreshable(row: SessionRow, now: number): RefreshableSession {
-  return { ...toSession(row), refreshHash: row.refresh_hash, active: row.revoked_at === null && Number(row.expires_at) > now };
-}
-
 function toSession(row: SessionRow): Session {
   return {
     id: row.id,
@@ -56,6 +52,10 @@ function toSession(row: SessionRow): Session {
     userAgent: row.user_agent,
     ipAddress: row.ip_address,
   };
+}
+
+function toRefreshable(row: SessionRow, now: number): RefreshableSession {
+  return { ...toSession(row), refreshHash: row.refresh_hash, active: row.revoked_at === null && Number(row.expires_at) > now };
 }
 
 /** What an authenticated request reads about its caller with the session check. */

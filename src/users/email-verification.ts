@@ -1,10 +1,10 @@
-import { hashSecret } from '../secrets.js';
 import type { Clock } from '../clock.js';
 import { transaction, type Db, type Trx } from '../db/db.js';
 import { Errors } from '../errors.js';
 import type { OutboxRepository } from '../mail/outbox.repository.js';
 import { humanDuration } from '../mail/templates.js';
 import type { Composer } from '../mail/worker.js';
+import { hashSecret } from '../secrets.js';
 import { identityKey } from './identity.js';
 import { mailedLink } from './mailed-link.js';
 import type { UserTokensRepository } from './user-tokens.repository.js';
