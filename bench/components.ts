@@ -44,7 +44,12 @@ async function cost(name: string, fn: () => unknown, n = N): Promise<Cost> {
   return c;
 }
 
-console.log(`Per call, ${N} calls each (after a warm-up); ${os.cpus()[0]?.model.trim()}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `Per call, ${N} calls each (after a warm-up); ${os.cpus()[0]?.model.trim()}, load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 
 // ------------------------------------------------------------------ GET /survey-data pieces
 console.log('\nPer-request work of GET /survey-data besides Koa itself:');
@@ -99,29 +104,36 @@ await cost('jose jwtVerify with a CryptoKey imported once', () =>
 );
 
 const now = Date.now();
-await db('users').insert({
-  id: 1,
-  username: 'bench',
-  username_key: 'bench',
-  email: 'bench@example.com',
-  email_key: 'bench@example.com',
-  password_hash: 'x',
-  full_name: 'Bench',
-  created_at: now,
-  updated_at: now,
-}).catch(async (err: unknown) => {
-  // The users table's columns differ: show them instead of guessing.
-  const columns = await db('users').columnInfo();
-  throw new Error(`seeding users failed (${String(err)}); columns: ${Object.keys(columns).join(', ')}`);
-});
+await db('users')
+  .insert({
+    id: 1,
+    username: 'bench',
+    username_key: 'bench',
+    email: 'bench@example.com',
+    email_key: 'bench@example.com',
+    password_hash: 'x',
+    full_name: 'Bench',
+    created_at: now,
+    updated_at: now,
+  })
+  .catch(async (err: unknown) => {
+    // The users table's columns differ: show them instead of guessing.
+    const columns = await db('users').columnInfo();
+    throw new Error(`seeding users failed (${String(err)}); columns: ${Object.keys(columns).join(', ')}`);
+  });
 await db('sessions').insert({ id: 'sess_bench', user_id: 1, token_prefix: 'x', created_at: now, expires_at: now + 1_800_000 });
 await cost('knex: sessions ⋈ users by id, first()  (sessions.findActive, SQLite)', () =>
-  db('sessions').whereNull('revoked_at').andWhere('expires_at', '>', Date.now()).andWhere('sessions.id', 'sess_bench').join('users', 'users.id', 'sessions.user_id').first('sessions.*'),
+  db('sessions')
+    .whereNull('revoked_at')
+    .andWhere('expires_at', '>', Date.now())
+    .andWhere('sessions.id', 'sess_bench')
+    .join('users', 'users.id', 'sessions.user_id')
+    .first('sessions.*'),
 );
 await cost('knex: users by primary key, first()  (SQLite)', () => db('users').where({ id: 1 }).first());
 const raw = (await db.client.acquireConnection()) as { prepare(sql: string): { get(...a: unknown[]): unknown } };
 const select = raw.prepare('SELECT id FROM sessions WHERE id = ?');
-await cost('better-sqlite3 prepared statement, PK lookup  (the floor\'s query)', () => select.get('sess_bench'));
+await cost("better-sqlite3 prepared statement, PK lookup  (the floor's query)", () => select.get('sess_bench'));
 await db.client.releaseConnection(raw);
 
 // ------------------------------------------------------------------ logins

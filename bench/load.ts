@@ -4,7 +4,7 @@ import autocannon, { type Options, type Request, type Result } from 'autocannon'
 import { BENCH_DIR, type Child } from './children.js';
 import { fmt } from './format.js';
 import { log } from './log.js';
-import { CONNECTIONS, dbKind, DURATION, PROFILE, WARMUP, WARMUP_REQUESTS } from './options.js';
+import { CONNECTIONS, DURATION, dbKind, PROFILE, WARMUP, WARMUP_REQUESTS } from './options.js';
 import { median } from './stats.js';
 
 const PROFILE_DIR = join(BENCH_DIR, 'profiles');
@@ -81,7 +81,9 @@ export async function measure(label: string, child: Child, load: Load, warmUp = 
     statusCodes,
     cpuPerRequest: result.requests.total > 0 ? cpuMicros / result.requests.total : 0,
   };
-  log(`  ${label.padEnd(46)} ${fmt(m.rps, 0).padStart(7)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms  non-2xx ${m.non2xx}  errors ${m.errors}  server CPU ${fmt(m.cpuPerRequest, 0)} µs/req`);
+  log(
+    `  ${label.padEnd(46)} ${fmt(m.rps, 0).padStart(7)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms  non-2xx ${m.non2xx}  errors ${m.errors}  server CPU ${fmt(m.cpuPerRequest, 0)} µs/req`,
+  );
   return m;
 }
 

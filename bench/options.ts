@@ -65,7 +65,10 @@ export const USERS = positive('users', args.users as string, true);
 export const ROUNDS = positive('rounds', args.rounds as string, true);
 export const ARGON2_RUNS = positive('argon2-runs', args['argon2-runs'] as string, true);
 export const ARGON2_SECONDS = positive('argon2-seconds', args['argon2-seconds'] as string);
-const only = args.only?.split(',').map((s) => s.trim()).filter(Boolean);
+const only = args.only
+  ?.split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 for (const step of only ?? []) {
   if (!(STEPS as readonly string[]).includes(step)) {
     console.error(`--only takes a comma-separated list of ${STEPS.join(', ')}; got "${step}"`);

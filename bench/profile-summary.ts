@@ -110,7 +110,10 @@ for (const file of positionals) {
     for (const key of seen) inclusive.set(key, (inclusive.get(key) ?? 0) + t);
   }
   console.log(`\n  Top ${top} project functions (src/, bench/) by inclusive time:`);
-  for (const [key, t] of [...inclusive].filter(([k]) => /\s(src|bench)\//.test(k)).sort((a, b) => b[1] - a[1]).slice(0, top)) {
+  for (const [key, t] of [...inclusive]
+    .filter(([k]) => /\s(src|bench)\//.test(k))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)) {
     console.log(`  ${pct(t)} ${ms(t)}  ${key}`);
   }
 

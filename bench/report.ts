@@ -92,7 +92,11 @@ export function machine(): string {
   return `${model}, ${os.availableParallelism()} cores, ${fmt(gib, 1)} GiB RAM, ${os.type()} ${os.release()} ${os.arch()}, Node ${process.version}`;
 }
 
-export const loadavg = () => os.loadavg().map((l) => fmt(l, 2)).join(' / ');
+export const loadavg = () =>
+  os
+    .loadavg()
+    .map((l) => fmt(l, 2))
+    .join(' / ');
 
 export function writeDocs(section: string): void {
   const start = `<!-- bench:${dbKind}:start -->`;

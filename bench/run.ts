@@ -38,11 +38,25 @@ import { openMysql, openSqlite } from './database.js';
 import { fmt, fmtRatio } from './format.js';
 import { combine, type Load, type Measurement, measure } from './load.js';
 import { log } from './log.js';
-import { ARGON2_RUNS, ARGON2_SECONDS, CONNECTIONS, dbKind, DURATION, ROUNDS, runs, serviceEnv, TARGETS, USERS, WARMUP, WARMUP_REQUESTS, WRITE_DOCS } from './options.js';
-import { loadavg, machine, printTable, type Row, tableMarkdown, type Target, targetsMarkdown, writeDocs } from './report.js';
+import {
+  ARGON2_RUNS,
+  ARGON2_SECONDS,
+  CONNECTIONS,
+  DURATION,
+  dbKind,
+  ROUNDS,
+  runs,
+  serviceEnv,
+  TARGETS,
+  USERS,
+  WARMUP,
+  WARMUP_REQUESTS,
+  WRITE_DOCS,
+} from './options.js';
+import { loadavg, machine, printTable, type Row, type Target, tableMarkdown, targetsMarkdown, writeDocs } from './report.js';
 import { seed } from './seed.js';
-import { median } from './stats.js';
 import { countOperations, exampleBody, loadDocument, PADDED_OPERATIONS } from './spec.js';
+import { median } from './stats.js';
 
 /** One round of logins against the argon2 ceiling measured right before and after it. */
 interface CeilingRound {
@@ -114,7 +128,9 @@ async function main(): Promise<void> {
   const plain = `${specOperations} ops`;
   const padded = `${PADDED_OPERATIONS} ops`;
 
-  log(`\nmeasuring: ${CONNECTIONS} connections, ${WARMUP} s warm-up (at least ${WARMUP_REQUESTS} requests in a load's first round) + ${DURATION} s per endpoint${ROUNDS > 1 ? `, ${ROUNDS} interleaved rounds (median)` : ''}`);
+  log(
+    `\nmeasuring: ${CONNECTIONS} connections, ${WARMUP} s warm-up (at least ${WARMUP_REQUESTS} requests in a load's first round) + ${DURATION} s per endpoint${ROUNDS > 1 ? `, ${ROUNDS} interleaved rounds (median)` : ''}`,
+  );
 
   /**
    * Measures a group of loads that are compared with each other, one after the other; with
@@ -148,7 +164,9 @@ async function main(): Promise<void> {
       ...(runs('verify') ? [['verify', 'GET /verify-token', service, perUser('GET', '/api/v1/verify-token')] as const] : []),
       // `username=x` would be a 400 (usernames are 3-50 characters): ask about a valid, free name.
       ...(runs('check') ? [['check', 'GET /check-availability', service, { path: '/api/v1/check-availability?username=x_free_name' }] as const] : []),
-      ...(runs('training') ? [['training', 'PUT /training-profile', service, perUser('PUT', '/api/v1/training-profile', exampleBody('/training-profile', 'put'))] as const] : []),
+      ...(runs('training')
+        ? [['training', 'PUT /training-profile', service, perUser('PUT', '/api/v1/training-profile', exampleBody('/training-profile', 'put'))] as const]
+        : []),
     ] as [string, string, Child | undefined, Load][]);
   }
 
@@ -233,7 +251,12 @@ async function main(): Promise<void> {
   add('GET /me (auth)', results.me, 'auth-read floor', floor);
   add('GET /verify-token (auth)', results.verify, 'auth-read floor', floor);
   add('PUT /training-profile (auth, write)', results.training, 'auth-read floor', floor);
-  add('POST /login (argon2id verify + session insert)', results.login, 'argon2, all cores', ceiling && { rps: ceiling.rps, cpuPerRequest: ceiling.cpuMicros, ratio: ceiling.ratio });
+  add(
+    'POST /login (argon2id verify + session insert)',
+    results.login,
+    'argon2, all cores',
+    ceiling && { rps: ceiling.rps, cpuPerRequest: ceiling.cpuMicros, ratio: ceiling.ratio },
+  );
   add('baseline: bare Koa + @koa/router, same survey bytes', results.bareKoa);
   add('baseline: auth-read floor (node:http + jose + 1 PK query)', results.floor);
   add(`handleRequest GET /survey-data, ${plain}`, results.hr, 'bare Koa', bare);
@@ -258,14 +281,20 @@ async function main(): Promise<void> {
       measured: surveyRatio,
       required: `≥ ${TARGETS.survey}`,
       met: surveyRatio === undefined ? undefined : surveyRatio >= TARGETS.survey,
-      detail: results.survey && results.bareKoa ? `${fmt(results.survey.rps, 0)} / ${fmt(results.bareKoa.rps, 0)} req/s; ${cpuText(results.survey, results.bareKoa.cpuPerRequest)}` : 'not measured',
+      detail:
+        results.survey && results.bareKoa
+          ? `${fmt(results.survey.rps, 0)} / ${fmt(results.bareKoa.rps, 0)} req/s; ${cpuText(results.survey, results.bareKoa.cpuPerRequest)}`
+          : 'not measured',
     },
     {
       name: 'GET /me vs auth-read floor',
       measured: meRatio,
       required: `≥ ${TARGETS.me}`,
       met: meRatio === undefined ? undefined : meRatio >= TARGETS.me,
-      detail: results.me && results.floor ? `${fmt(results.me.rps, 0)} / ${fmt(results.floor.rps, 0)} req/s; ${cpuText(results.me, results.floor.cpuPerRequest)} (the database server's CPU is not counted)` : 'not measured',
+      detail:
+        results.me && results.floor
+          ? `${fmt(results.me.rps, 0)} / ${fmt(results.floor.rps, 0)} req/s; ${cpuText(results.me, results.floor.cpuPerRequest)} (the database server's CPU is not counted)`
+          : 'not measured',
     },
     {
       name: 'POST /login vs argon2 ceiling',

@@ -86,13 +86,11 @@ async function authFloorServer(): Promise<Server> {
     const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
     jwtVerify(token, key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE })
       .then(({ payload }) => findSession(String(payload.sid)))
-      .then(
-        (row) => {
-          if (!row) throw new Error('no session');
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify(row));
-        },
-      )
+      .then((row) => {
+        if (!row) throw new Error('no session');
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(row));
+      })
       .catch(() => {
         res.writeHead(401, { 'content-type': 'application/json' });
         res.end(unauthorized);

@@ -7,20 +7,20 @@ import { createRefreshService, type SessionLifetimes } from './auth/refresh.serv
 import { createSessionsRepository } from './auth/sessions.repository.js';
 import { createSpentRefreshTokensRepository } from './auth/spent-refresh-tokens.repository.js';
 import { createTokenService } from './auth/tokens.js';
-import { systemClock, type Clock } from './clock.js';
+import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/db.js';
 import { createDocsRouter } from './http/docs.js';
 import { errorMiddleware } from './http/errors.js';
 import { observeRequests } from './http/observe.js';
 import { buildRoutes, type RouteLimiter } from './http/routes.js';
-import { loadApi, type Api } from './http/spec.js';
+import { type Api, loadApi } from './http/spec.js';
 import type { HandlerMap } from './http/types.js';
 import { createLimiter } from './limits.js';
 import { createLogger, type Logger } from './log.js';
 import { createOutboxRepository } from './mail/outbox.repository.js';
 import { loadTemplates } from './mail/templates.js';
-import { logTransport, smtpTransport, type MailTransport } from './mail/transport.js';
+import { logTransport, type MailTransport, smtpTransport } from './mail/transport.js';
 import { createOutboxWorker, type OutboxWorker, type WorkerOptions } from './mail/worker.js';
 import { createMetrics } from './ops/metrics.js';
 import { createOpsHandlers } from './ops/ops.handlers.js';
@@ -113,7 +113,16 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   const survey = createSurveyService(config.surveyDataFile, { recheckMs: config.surveyRecheckMs, clock });
   const training = createTrainingService({ db, training: createTrainingRepository(db), users, survey, clock });
-  const profile = createProfileService({ db, users, people: createProfileRepository(db), workouts: createWorkoutsRepository(db), training, survey, verification, clock });
+  const profile = createProfileService({
+    db,
+    users,
+    people: createProfileRepository(db),
+    workouts: createWorkoutsRepository(db),
+    training,
+    survey,
+    verification,
+    clock,
+  });
 
   const metrics = createMetrics(db, auth.countActiveSessions);
   let shuttingDown = false;
@@ -166,7 +175,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
   // CORS is off unless CORS_ORIGINS lists the browser origins allowed to call the API.
   if (config.corsOrigins.length > 0) {
     const allowed = new Set(config.corsOrigins);
-    koa.use(cors({ origin: (ctx) => (allowed.has(ctx.get('origin')) ? ctx.get('origin') : ''), exposeHeaders: ['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'ETag', 'X-Request-Id'] }));
+    koa.use(
+      cors({
+        origin: (ctx) => (allowed.has(ctx.get('origin')) ? ctx.get('origin') : ''),
+        exposeHeaders: ['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'ETag', 'X-Request-Id'],
+      }),
+    );
   }
   koa.use(errorMiddleware(logger));
   // Operations first: most requests end at the dispatch Map without trying the docs routes.

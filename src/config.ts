@@ -91,7 +91,10 @@ function databaseUrl(env: Env): string {
 }
 
 function origins(env: Env): string[] {
-  const list = (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter((o) => o !== '');
+  const list = (env.CORS_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '');
   for (const origin of list) {
     if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new ConfigError(`CORS_ORIGINS entries must look like https://app.example.com, got "${origin}"`);
   }

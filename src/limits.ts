@@ -1,6 +1,6 @@
-import { RateLimiterMemory, RateLimiterMySQL, RateLimiterRes, RateLimiterSQLite, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterMySQL, RateLimiterRes, RateLimiterSQLite } from 'rate-limiter-flexible';
 import type { Config } from './config.js';
-import { isMysql, type Db } from './db/db.js';
+import { type Db, isMysql } from './db/db.js';
 import { Errors } from './errors.js';
 
 export interface LimiterOptions {

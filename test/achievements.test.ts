@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streakFrom } from '../src/profile/workouts.repository.js';
-import { databases } from './support/databases.js';
-import { manualClock, startService, type ManualClock, type Service } from './support/service.js';
-import { loginUser, signedInUser } from './support/users.js';
 import { DAY_MS, userIdOf } from './profile-helpers.js';
+import { databases } from './support/databases.js';
+import { type ManualClock, manualClock, type Service, startService } from './support/service.js';
+import { loginUser, signedInUser } from './support/users.js';
 
 describe('streakFrom (distinct workout days, newest first)', () => {
   const today = 20_454;
@@ -16,7 +16,11 @@ describe('streakFrom (distinct workout days, newest first)', () => {
     ['yesterday and the two days before (today not yet)', 3, [today - 1, today - 2, today - 3]],
     ['today, then a gap of one day, then two days', 1, [today, today - 2, today - 3]],
     ['yesterday, then a gap', 1, [today - 1, today - 3, today - 4, today - 5]],
-    ['a week in a row ending today, then older days after a gap', 7, [today, today - 1, today - 2, today - 3, today - 4, today - 5, today - 6, today - 8, today - 9]],
+    [
+      'a week in a row ending today, then older days after a gap',
+      7,
+      [today, today - 1, today - 2, today - 3, today - 4, today - 5, today - 6, today - 8, today - 9],
+    ],
     ['a long streak that ended a week ago', 0, [today - 7, today - 8, today - 9, today - 10]],
     ['a workout logged for tomorrow (clock skew) on top of a streak ending today', 2, [today + 1, today, today - 1]],
   ];
@@ -90,7 +94,7 @@ describe.each(databases)('achievements in /user-data on %s', (kind) => {
     expect(await achievements(user.token)).toEqual({ workouts_completed: 4, streak_days: 2 });
   });
 
-  it("when another user works out, then it does not count for this one", async () => {
+  it('when another user works out, then it does not count for this one', async () => {
     const user = await newUser();
     const other = await newUser();
     await logWorkouts(other.id, [0, 1, 2, 3, 4]);

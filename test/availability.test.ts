@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databases } from './support/databases.js';
-import { startService, type CallResult, type Service } from './support/service.js';
+import { type CallResult, type Service, startService } from './support/service.js';
 import { registerUser, uniqueName } from './support/users.js';
 
 /** The validation envelope: 400, a text, and a list of {field, message}. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyStatus } from './auth-helpers.js';
 import { databases } from './support/databases.js';
-import { startService, type Service } from './support/service.js';
+import { type Service, startService } from './support/service.js';
 import { loginUser, registerUser, signedInUser } from './support/users.js';
 
 const NEW_PASSWORD = 'EvenMoreSecure456?';
@@ -102,7 +102,9 @@ describe.each(databases)('change password on %s', (kind) => {
     const user = await signedInUser(service);
     const candidates = Array.from({ length: 5 }, (_, i) => `RacingPassword_${i}!`);
     const results = await Promise.all(
-      candidates.map((newPassword) => service.call('PUT', '/change-password', { token: user.token, body: { current_password: user.password, new_password: newPassword } })),
+      candidates.map((newPassword) =>
+        service.call('PUT', '/change-password', { token: user.token, body: { current_password: user.password, new_password: newPassword } }),
+      ),
     );
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
     for (const r of results.filter((x) => x.status !== 200)) expect(r.body).toEqual({ code: 400, text: 'Invalid current password' });
@@ -116,9 +118,15 @@ describe.each(databases)('change password on %s', (kind) => {
   it('when the password was changed, then the old password is no longer the current one for a second change', async () => {
     const user = await signedInUser(service);
     await service.call('PUT', '/change-password', { token: user.token, body: { current_password: user.password, new_password: NEW_PASSWORD } });
-    const again = await service.call('PUT', '/change-password', { token: user.token, body: { current_password: user.password, new_password: 'ThirdPassword789' } });
+    const again = await service.call('PUT', '/change-password', {
+      token: user.token,
+      body: { current_password: user.password, new_password: 'ThirdPassword789' },
+    });
     expect(again.body).toEqual({ code: 400, text: 'Invalid current password' });
-    const back = await service.call('PUT', '/change-password', { token: user.token, body: { current_password: NEW_PASSWORD, new_password: 'ThirdPassword789' } });
+    const back = await service.call('PUT', '/change-password', {
+      token: user.token,
+      body: { current_password: NEW_PASSWORD, new_password: 'ThirdPassword789' },
+    });
     expect(back.status).toBe(200);
   });
 });

@@ -3,7 +3,7 @@ import { API_PREFIX, createClient, type FitnessClient, type RequestBody } from '
 import { seedQuestionnaire } from './profile-helpers.js';
 import { databases } from './support/databases.js';
 import { linkToken, type Mailbox } from './support/mailbox.js';
-import { checkAgainstSpec, manualClock, startService, startServiceWithMail, type MailService, type ManualClock, type Service } from './support/service.js';
+import { checkAgainstSpec, type MailService, type ManualClock, manualClock, type Service, startService, startServiceWithMail } from './support/service.js';
 import { uniqueName } from './support/users.js';
 
 /**
@@ -100,8 +100,18 @@ describe.each(databases)('the typed client end to end on %s', (kind) => {
     expect(update.data?.user_data).toEqual({ id: publicId, full_name: 'Alex Johnson Updated', email });
     const data = await app.GET('/user-data');
     expect(data.response.status, JSON.stringify(data.error)).toBe(200);
-    expect(data.data?.user_profile).toMatchObject({ id: publicId, full_name: 'Alex Johnson Updated', bio: 'Runner and climber.', tags: ['running'], country: 'kz' });
-    expect(data.data?.training_profile).toMatchObject({ goals: ['weight_loss', 'flexibility'], level: 'advanced', achievements: { workouts_completed: 0, streak_days: 0 } });
+    expect(data.data?.user_profile).toMatchObject({
+      id: publicId,
+      full_name: 'Alex Johnson Updated',
+      bio: 'Runner and climber.',
+      tags: ['running'],
+      country: 'kz',
+    });
+    expect(data.data?.training_profile).toMatchObject({
+      goals: ['weight_loss', 'flexibility'],
+      level: 'advanced',
+      achievements: { workouts_completed: 0, streak_days: 0 },
+    });
     expect(data.data?.settings.notifications.push).toBe(true);
 
     // a second login (another device): two sessions, the caller's is current
@@ -164,7 +174,13 @@ describe.each(databases)('the typed client end to end on %s', (kind) => {
     const username = uniqueName('testuser');
     const email = `${username}@example.com`;
 
-    const newUser: RequestBody<'createUser'> = { username, email, password: 'testpassword', avatar: 'https://example.com/avatar.jpg', bio: 'This is a test user.' };
+    const newUser: RequestBody<'createUser'> = {
+      username,
+      email,
+      password: 'testpassword',
+      avatar: 'https://example.com/avatar.jpg',
+      bio: 'This is a test user.',
+    };
     const created = await anonymous.POST('/create_user', { body: newUser });
     expect(created.response.status, JSON.stringify(created.error)).toBe(201);
     expect(created.data).toEqual({ code: 201, text: 'User created' });
@@ -184,7 +200,15 @@ describe.each(databases)('the typed client end to end on %s', (kind) => {
     expect(details.response.status, JSON.stringify(details.error)).toBe(200);
     expect(details.data).toEqual({
       code: 200,
-      details: { id: Number(userId), registered_on: expect.any(Number), username, email, tags: [], avatar: 'https://example.com/avatar.jpg', bio: 'This is a test user.' },
+      details: {
+        id: Number(userId),
+        registered_on: expect.any(Number),
+        username,
+        email,
+        tags: [],
+        avatar: 'https://example.com/avatar.jpg',
+        bio: 'This is a test user.',
+      },
     });
     const publicView = await anonymous.GET('/get_user_details', { params: { query: { user_id: userId } } });
     expect(publicView.data?.details.username).toBe(username);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { linkToken, mailsTo, type Mailbox } from './support/mailbox.js';
 import { databases } from './support/databases.js';
-import { manualClock, startServiceWithMail, type MailService, type ManualClock } from './support/service.js';
-import { loginUser, newUser, registerUser, uniqueName, type TestUser } from './support/users.js';
+import { linkToken, type Mailbox, mailsTo } from './support/mailbox.js';
+import { type MailService, type ManualClock, manualClock, startServiceWithMail } from './support/service.js';
+import { loginUser, newUser, registerUser, type TestUser, uniqueName } from './support/users.js';
 
 const EMAIL_TTL = 86400;
 
@@ -31,7 +31,12 @@ describe.each(databases)('email verification on %s', (kind) => {
     const data = await service.call('GET', '/user-data', { token });
     const check = await service.call('GET', '/verify-token', { token });
     const login = await service.call('POST', '/login', { body: { username: user.username, password: user.password } });
-    return [me.body.user_profile.email_verified, data.body.user_profile.email_verified, check.body.user_info.email_verified, login.body.user_info.email_verified];
+    return [
+      me.body.user_profile.email_verified,
+      data.body.user_profile.email_verified,
+      check.body.user_info.email_verified,
+      login.body.user_info.email_verified,
+    ];
   }
 
   it('when a user registers, then a verification mail with a link to APP_URL arrives, and its token verifies the address everywhere it is shown', async () => {

@@ -1,12 +1,12 @@
-import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { createLogger } from '../src/log.js';
+import { seedQuestionnaire } from './profile-helpers.js';
 import { createTestDatabase, databases, type TestDatabase } from './support/databases.js';
 import { sharedApi, testConfig } from './support/service.js';
 import { newUser } from './support/users.js';
-import { seedQuestionnaire } from './profile-helpers.js';
 
 // Everything the service logs, as text: createLogger's real settings (redaction included),
 // written into memory instead of stdout.
@@ -82,9 +82,10 @@ describe.each(databases)('health answers never reach the log on %s', (kind) => {
     const stored = await call('PUT', '/training-profile', { ...withSecret(), training_experience: { level: 'advanced', frequency_last_3_months: 'none' } });
     expect(stored.status).toBe(200);
     sink.text = '';
-    const trigger = kind === 'sqlite'
-      ? "CREATE TRIGGER fail_training BEFORE INSERT ON training_profiles BEGIN SELECT RAISE(ABORT, 'storage failed'); END"
-      : "CREATE TRIGGER fail_training BEFORE INSERT ON training_profiles FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'storage failed'";
+    const trigger =
+      kind === 'sqlite'
+        ? "CREATE TRIGGER fail_training BEFORE INSERT ON training_profiles BEGIN SELECT RAISE(ABORT, 'storage failed'); END"
+        : "CREATE TRIGGER fail_training BEFORE INSERT ON training_profiles FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'storage failed'";
     await database.db.raw(trigger);
     try {
       const res = await write();

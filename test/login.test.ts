@@ -2,7 +2,7 @@ import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AUDIENCE, claimsOf, ISSUER, userIdOf } from './auth-helpers.js';
 import { databases } from './support/databases.js';
-import { startService, type Service } from './support/service.js';
+import { type Service, startService } from './support/service.js';
 import { loginUser, registerUser, uniqueName } from './support/users.js';
 
 // Counts every argon2 call the service makes, to prove some requests are refused before hashing.

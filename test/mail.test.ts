@@ -1,16 +1,16 @@
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../src/app.js';
+import { type App, createApp } from '../src/app.js';
 import { createLogger } from '../src/log.js';
 import { humanDuration, loadTemplates } from '../src/mail/templates.js';
 import { logTransport } from '../src/mail/transport.js';
 import { createTestDatabase, databases, type TestDatabase } from './support/databases.js';
-import { linkToken, startMailbox, type Mailbox } from './support/mailbox.js';
-import { sharedApi, startService, testConfig, type Service } from './support/service.js';
+import { linkToken, type Mailbox, startMailbox } from './support/mailbox.js';
+import { type Service, sharedApi, startService, testConfig } from './support/service.js';
 import { newUser } from './support/users.js';
 
 describe('mail templates', () => {
@@ -161,7 +161,8 @@ describe.each(databases)('mail and the log on %s', (kind) => {
     const server = app.koa.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
-    const post = (path: string, body: unknown) => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (path: string, body: unknown) =>
+      fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     try {
       const user = newUser();
       await mailbox.stop();

@@ -1,13 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../src/app.js';
+import { type App, createApp } from '../src/app.js';
 import type { Config } from '../src/config.js';
 import { createLogger } from '../src/log.js';
-import { createTestDatabase, type TestDatabase } from './support/databases.js';
-import { checkAgainstSpec, sharedApi, testConfig, type CallResult } from './support/service.js';
-import { newUser } from './support/users.js';
 import { seedQuestionnaire } from './profile-helpers.js';
+import { createTestDatabase, type TestDatabase } from './support/databases.js';
+import { type CallResult, checkAgainstSpec, sharedApi, testConfig } from './support/service.js';
+import { newUser } from './support/users.js';
 
 const QUESTIONNAIRE = {
   ...seedQuestionnaire(),
@@ -35,7 +35,11 @@ async function startWithLog(overrides: Partial<Config> = {}) {
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     const root = ['/healthz', '/readyz', '/metrics'].includes(path);
-    const res = await fetch(`${base}${root ? '' : '/api/v1'}${path}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+    const res = await fetch(`${base}${root ? '' : '/api/v1'}${path}`, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
     const text = await res.text();
     const json = res.headers.get('content-type')?.startsWith('application/json');
     const result: CallResult = { status: res.status, body: json && text ? JSON.parse(text) : text, headers: res.headers };
@@ -80,7 +84,11 @@ describe('operating the service', () => {
 
   describe('logs', () => {
     it('then there is one JSON line per request with route template, status, duration, request id and user id', () => {
-      const lines = service.log().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const lines = service
+        .log()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       const requests = lines.filter((l) => l.msg === 'request');
       expect(requests.length).toBeGreaterThanOrEqual(8);
       const traced = requests.find((l) => l.requestId === 'trace-me-123');
@@ -123,7 +131,12 @@ describe('operating the service', () => {
 
   describe('headers', () => {
     it('then every answer says nosniff and no answer says X-Powered-By', async () => {
-      for (const [method, path] of [['GET', '/survey-data'], ['GET', '/healthz'], ['GET', '/nope'], ['GET', '/me']] as const) {
+      for (const [method, path] of [
+        ['GET', '/survey-data'],
+        ['GET', '/healthz'],
+        ['GET', '/nope'],
+        ['GET', '/me'],
+      ] as const) {
         const res = await service.call(method, path);
         expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
         expect(res.headers.get('x-powered-by'), path).toBeNull();

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyStatus } from './auth-helpers.js';
 import { databases } from './support/databases.js';
-import { linkToken, mailsTo, type Mailbox } from './support/mailbox.js';
-import { manualClock, startService, startServiceWithMail, type MailService, type ManualClock, type Service } from './support/service.js';
-import { loginUser, registerUser, uniqueName, type TestUser } from './support/users.js';
+import { linkToken, type Mailbox, mailsTo } from './support/mailbox.js';
+import { type MailService, type ManualClock, manualClock, type Service, startService, startServiceWithMail } from './support/service.js';
+import { loginUser, registerUser, type TestUser, uniqueName } from './support/users.js';
 
 const RESET_TTL = 1800;
 const NEW_PASSWORD = 'EvenMoreSecure456?';
@@ -107,7 +107,9 @@ describe.each(databases)('password reset on %s', (kind) => {
     await forgot(user.email);
     const token = await resetToken(user);
     const session = await loginUser(service, user);
-    expect((await service.call('PUT', '/change-password', { token: session, body: { current_password: user.password, new_password: NEW_PASSWORD } })).status).toBe(200);
+    expect(
+      (await service.call('PUT', '/change-password', { token: session, body: { current_password: user.password, new_password: NEW_PASSWORD } })).status,
+    ).toBe(200);
     expect((await reset(token, 'AnotherPass789!')).status).toBe(400);
   });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startService, type CallResult, type Service } from './support/service.js';
+import { type CallResult, type Service, startService } from './support/service.js';
 import { newUser, signedInUser } from './support/users.js';
 
 /** An error body is exactly {code, text} or {code, text, errors}, and code is the HTTP status. */
@@ -7,7 +7,10 @@ function expectEnvelope(res: CallResult, status: number): void {
   expect(res.status).toBe(status);
   expect(res.headers.get('content-type')).toMatch(/^application\/json/);
   const keys = Object.keys(res.body).sort();
-  expect([['code', 'text'], ['code', 'errors', 'text']]).toContainEqual(keys);
+  expect([
+    ['code', 'text'],
+    ['code', 'errors', 'text'],
+  ]).toContainEqual(keys);
   expect(res.body.code).toBe(status);
   expect(res.body.text).toBeTypeOf('string');
   expect(res.body.text.length).toBeGreaterThan(0);
@@ -87,7 +90,7 @@ describe('request pipeline on sqlite', () => {
       expect(res.body.text).not.toMatch(/Unexpected|position|SyntaxError/);
     });
 
-    it.each(['null', '[]', '123', '"text"', '[' .repeat(2000) + ']'.repeat(2000), '{"constructor": {"prototype": {"x": 1}}}'])(
+    it.each(['null', '[]', '123', '"text"', '['.repeat(2000) + ']'.repeat(2000), '{"constructor": {"prototype": {"x": 1}}}'])(
       'when the JSON body is %s, then 400 with the envelope, never 5xx',
       async (rawBody) => {
         const res = await service.call('POST', '/login', { rawBody, headers: { 'content-type': 'application/json' } });

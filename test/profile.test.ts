@@ -7,10 +7,10 @@ import { createSurveyService } from '../src/survey/survey.service.js';
 import { createTrainingRepository } from '../src/training/training.repository.js';
 import { createTrainingService } from '../src/training/training.service.js';
 import { createUsersRepository } from '../src/users/users.repository.js';
-import { createTestDatabase, databases, type TestDatabase } from './support/databases.js';
-import { manualClock, startService, type ManualClock, type Service } from './support/service.js';
-import { loginUser, registerUser, signedInUser, uniqueName, type TestUser } from './support/users.js';
 import { iso, userIdOf } from './profile-helpers.js';
+import { createTestDatabase, databases, type TestDatabase } from './support/databases.js';
+import { type ManualClock, manualClock, type Service, startService } from './support/service.js';
+import { loginUser, registerUser, signedInUser, type TestUser, uniqueName } from './support/users.js';
 import { verificationFor } from './support/verification.js';
 
 describe.each(databases)('GET /me and PUT /profile on %s', (kind) => {
@@ -80,7 +80,10 @@ describe.each(databases)('GET /me and PUT /profile on %s', (kind) => {
   describe('PUT /profile: partial updates', () => {
     it('when only full_name is sent, then only full_name changes', async () => {
       const user = await signedInUser(service);
-      await service.call('PUT', '/profile', { token: user.token, body: { bio: 'Runner', tags: ['running'], country: 'kz', avatar: 'https://example.com/a.png' } });
+      await service.call('PUT', '/profile', {
+        token: user.token,
+        body: { bio: 'Runner', tags: ['running'], country: 'kz', avatar: 'https://example.com/a.png' },
+      });
       const before = await me(user.token);
       const res = await service.call('PUT', '/profile', { token: user.token, body: { full_name: 'Alex Johnson Updated' } });
       expect(res.status).toBe(200);
@@ -249,7 +252,7 @@ describe.each(databases)('GET /me and PUT /profile on %s', (kind) => {
       expect(await row(user.username)).toEqual(before);
     });
 
-    it("when both are taken, then the username is reported", async () => {
+    it('when both are taken, then the username is reported', async () => {
       const other = await registerUser(service);
       const user = await signedInUser(service);
       const res = await service.call('PUT', '/profile', { token: user.token, body: { username: other.username, email: other.email } });
@@ -258,7 +261,10 @@ describe.each(databases)('GET /me and PUT /profile on %s', (kind) => {
 
     it('when the user changes the case of their own username or email, then 200', async () => {
       const user = await signedInUser(service);
-      const res = await service.call('PUT', '/profile', { token: user.token, body: { username: user.username.toUpperCase(), email: user.email.toUpperCase() } });
+      const res = await service.call('PUT', '/profile', {
+        token: user.token,
+        body: { username: user.username.toUpperCase(), email: user.email.toUpperCase() },
+      });
       expect(res.status).toBe(200);
       expect((await me(user.token)).user_profile).toMatchObject({ username: user.username.toUpperCase(), email: user.email.toUpperCase() });
     });
@@ -301,7 +307,16 @@ describe.each(databases)('the profile service on %s', (kind) => {
     const users = createUsersRepository(db);
     const survey = createSurveyService('data/survey_data.json', { recheckMs: 0, clock });
     const training = createTrainingService({ db, training: createTrainingRepository(db), users, survey, clock });
-    profile = createProfileService({ db, users, people: createProfileRepository(db), workouts: createWorkoutsRepository(db), training, survey, verification: verificationFor(db, users), clock });
+    profile = createProfileService({
+      db,
+      users,
+      people: createProfileRepository(db),
+      workouts: createWorkoutsRepository(db),
+      training,
+      survey,
+      verification: verificationFor(db, users),
+      clock,
+    });
   });
   afterAll(() => database.drop());
 

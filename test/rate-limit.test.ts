@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.js';
-import { databases, type DatabaseKind } from './support/databases.js';
-import { startService, type CallResult, type Service } from './support/service.js';
+import { type DatabaseKind, databases } from './support/databases.js';
+import { type CallResult, type Service, startService } from './support/service.js';
 import { newUser, registerUser, uniqueName } from './support/users.js';
 
 const LIMIT = 5;
@@ -66,9 +66,13 @@ describe.each(databases)('auth rate limit on %s', (kind) => {
     const service = await start();
     const user = newUser();
     expect((await service.call('POST', '/register', { body: user })).status).toBe(200);
-    expect((await service.call('POST', '/create_user', { body: { username: uniqueName(), email: `${uniqueName()}@example.com`, password: 'secret1' } })).status).toBe(201);
+    expect(
+      (await service.call('POST', '/create_user', { body: { username: uniqueName(), email: `${uniqueName()}@example.com`, password: 'secret1' } })).status,
+    ).toBe(201);
     expect((await service.call('POST', '/login', { body: { username: user.username, password: user.password } })).status).toBe(200);
-    expect((await service.call('POST', '/create_user', { body: { username: uniqueName(), email: `${uniqueName()}@example.com`, password: 'secret1' } })).status).toBe(201);
+    expect(
+      (await service.call('POST', '/create_user', { body: { username: uniqueName(), email: `${uniqueName()}@example.com`, password: 'secret1' } })).status,
+    ).toBe(201);
     expect((await service.call('POST', '/login', { body: { username: user.username, password: 'wrong-password' } })).status).toBe(400);
 
     expectTooManyRequests(await service.call('POST', '/login', { body: { username: user.username, password: user.password } }), 60);
@@ -89,10 +93,16 @@ describe.each(databases)('auth rate limit on %s', (kind) => {
   it('when TRUST_PROXY is 0 and X-Forwarded-For rotates, then the limit still holds', async () => {
     const service = await start({ trustProxy: 0 });
     for (let i = 0; i < LIMIT; i += 1) {
-      const res = await service.call('POST', '/login', { body: { username: uniqueName('nobody'), password: 'SecurePass123!' }, headers: forwardedFor(`198.51.100.${i + 1}`) });
+      const res = await service.call('POST', '/login', {
+        body: { username: uniqueName('nobody'), password: 'SecurePass123!' },
+        headers: forwardedFor(`198.51.100.${i + 1}`),
+      });
       expect(res.status).toBe(400);
     }
-    const sixth = await service.call('POST', '/login', { body: { username: uniqueName('nobody'), password: 'SecurePass123!' }, headers: forwardedFor('198.51.100.99') });
+    const sixth = await service.call('POST', '/login', {
+      body: { username: uniqueName('nobody'), password: 'SecurePass123!' },
+      headers: forwardedFor('198.51.100.99'),
+    });
     expectTooManyRequests(sixth, 60);
   });
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimsOf, userIdOf, verifyStatus } from './auth-helpers.js';
 import { databases } from './support/databases.js';
-import { manualClock, startService, type ManualClock, type Service } from './support/service.js';
+import { type ManualClock, manualClock, type Service, startService } from './support/service.js';
 import { registerUser, type TestUser } from './support/users.js';
 
 const ACCESS_TTL = 1800;
@@ -170,7 +170,10 @@ describe.each(databases)('refresh tokens on %s', (kind) => {
     expect((await refresh(keeper.refresh_token)).status).toBe(401);
 
     const other = await login(user);
-    const changed = await service.call('PUT', '/change-password', { token: revoker.access_token, body: { current_password: user.password, new_password: 'EvenMoreSecure456?' } });
+    const changed = await service.call('PUT', '/change-password', {
+      token: revoker.access_token,
+      body: { current_password: user.password, new_password: 'EvenMoreSecure456?' },
+    });
     expect(changed.status).toBe(200);
     expect((await refresh(other.refresh_token)).status).toBe(401);
     // The session that changed the password keeps its refresh token.

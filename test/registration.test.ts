@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databases } from './support/databases.js';
-import { startService, type Service } from './support/service.js';
+import { type Service, startService } from './support/service.js';
 import { newUser, registerUser, uniqueName } from './support/users.js';
 
 describe.each(databases)('registration on %s', (kind) => {
@@ -18,7 +18,11 @@ describe.each(databases)('registration on %s', (kind) => {
     expect(res.status).toBe(200);
     expect(res.body.message).toBe('User registered successfully');
     expect(res.body.user_info).toEqual({ username, email: `${username}@example.com`, full_name: 'Alex Johnson' });
-    expect(res.body.next_steps).toEqual(['Verify your email (check inbox)', 'Log in at /api/v1/login', 'Complete your training profile at /api/v1/training-profile']);
+    expect(res.body.next_steps).toEqual([
+      'Verify your email (check inbox)',
+      'Log in at /api/v1/login',
+      'Complete your training profile at /api/v1/training-profile',
+    ]);
   });
 
   it('when create_user gets the seed example, then it answers 201 {code, text}', async () => {
@@ -60,7 +64,9 @@ describe.each(databases)('registration on %s', (kind) => {
   it('when 20 registrations of one username race, then exactly one succeeds and the rest get the seed 400', async () => {
     const username = uniqueName('race');
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => service.call('POST', '/register', { body: newUser({ username: i % 2 ? username : username.toUpperCase(), email: `${username}_${i}@example.com` }) })),
+      Array.from({ length: 20 }, (_, i) =>
+        service.call('POST', '/register', { body: newUser({ username: i % 2 ? username : username.toUpperCase(), email: `${username}_${i}@example.com` }) }),
+      ),
     );
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
@@ -128,7 +134,10 @@ describe.each(databases)('registration on %s', (kind) => {
     });
 
     it('when a JSON key is __proto__, then it is rejected and nothing is polluted', async () => {
-      const res = await service.call('POST', '/register', { rawBody: `{"__proto__": {"is_admin": true}, "username": "${uniqueName()}"}`, headers: { 'content-type': 'application/json' } });
+      const res = await service.call('POST', '/register', {
+        rawBody: `{"__proto__": {"is_admin": true}, "username": "${uniqueName()}"}`,
+        headers: { 'content-type': 'application/json' },
+      });
       expect(res.status).toBe(400);
       expect(({} as Record<string, unknown>).is_admin).toBeUndefined();
     });

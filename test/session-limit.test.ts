@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activeSessionCount, userIdOf, verifyStatus } from './auth-helpers.js';
 import { databases } from './support/databases.js';
-import { manualClock, startService, type ManualClock, type Service } from './support/service.js';
+import { type ManualClock, manualClock, type Service, startService } from './support/service.js';
 import { loginUser, registerUser } from './support/users.js';
 
 const TTL = 1800;
@@ -133,37 +133,52 @@ describe.each(databases.filter((k) => k === 'mysql'))('concurrent logins on %s',
   });
   afterAll(() => service.close());
 
-  it(`when 30 logins of one user race against a limit of 10, then exactly 10 succeed (${ROUNDS} rounds)`, async () => {
-    for (let round = 0; round < ROUNDS; round += 1) {
-      const user = await registerUser(service);
-      const userId = await userIdOf(service, user.username);
-      const results = await Promise.all(
-        Array.from({ length: 30 }, () => service.call('POST', '/login', { body: { username: user.username, password: user.password } })),
-      );
-      const ok = results.filter((r) => r.status === 200);
-      const refused = results.filter((r) => r.status === 400);
-      expect(ok, `round ${round}`).toHaveLength(10);
-      expect(refused, `round ${round}`).toHaveLength(20);
-      for (const r of refused) expect(r.body).toEqual({ code: 400, text: 'Too many tokens' });
-      expect(await activeSessionCount(service, userId), `round ${round}`).toBe(10);
-      expect(await service.db('sessions').where({ user_id: userId }), `round ${round}`).toHaveLength(10);
-    }
-  }, RACE_TIMEOUT_MS);
+  it(
+    `when 30 logins of one user race against a limit of 10, then exactly 10 succeed (${ROUNDS} rounds)`,
+    async () => {
+      for (let round = 0; round < ROUNDS; round += 1) {
+        const user = await registerUser(service);
+        const userId = await userIdOf(service, user.username);
+        const results = await Promise.all(
+          Array.from({ length: 30 }, () => service.call('POST', '/login', { body: { username: user.username, password: user.password } })),
+        );
+        const ok = results.filter((r) => r.status === 200);
+        const refused = results.filter((r) => r.status === 400);
+        expect(ok, `round ${round}`).toHaveLength(10);
+        expect(refused, `round ${round}`).toHaveLength(20);
+        for (const r of refused) expect(r.body).toEqual({ code: 400, text: 'Too many tokens' });
+        expect(await activeSessionCount(service, userId), `round ${round}`).toBe(10);
+        expect(await service.db('sessions').where({ user_id: userId }), `round ${round}`).toHaveLength(10);
+      }
+    },
+    RACE_TIMEOUT_MS,
+  );
 
-  it(`when 20 revoke_others logins of one user race, then exactly one session stays active (${ROUNDS} rounds)`, async () => {
-    for (let round = 0; round < ROUNDS; round += 1) {
-      const user = await registerUser(service);
-      const userId = await userIdOf(service, user.username);
-      const results = await Promise.all(
-        Array.from({ length: 20 }, () =>
-          service.call('POST', '/login', { body: { username: user.username, password: user.password, revoke_others: true } }),
-        ),
-      );
-      expect(results.map((r) => r.status), `round ${round}`).toEqual(Array.from({ length: 20 }, () => 200));
-      expect(await activeSessionCount(service, userId), `round ${round}`).toBe(1);
-      const statuses = await Promise.all(results.map((r) => verifyStatus(service, r.body.token as string)));
-      expect(statuses.filter((s) => s === 200), `round ${round}`).toHaveLength(1);
-      expect(statuses.filter((s) => s === 401), `round ${round}`).toHaveLength(19);
-    }
-  }, RACE_TIMEOUT_MS);
+  it(
+    `when 20 revoke_others logins of one user race, then exactly one session stays active (${ROUNDS} rounds)`,
+    async () => {
+      for (let round = 0; round < ROUNDS; round += 1) {
+        const user = await registerUser(service);
+        const userId = await userIdOf(service, user.username);
+        const results = await Promise.all(
+          Array.from({ length: 20 }, () => service.call('POST', '/login', { body: { username: user.username, password: user.password, revoke_others: true } })),
+        );
+        expect(
+          results.map((r) => r.status),
+          `round ${round}`,
+        ).toEqual(Array.from({ length: 20 }, () => 200));
+        expect(await activeSessionCount(service, userId), `round ${round}`).toBe(1);
+        const statuses = await Promise.all(results.map((r) => verifyStatus(service, r.body.token as string)));
+        expect(
+          statuses.filter((s) => s === 200),
+          `round ${round}`,
+        ).toHaveLength(1);
+        expect(
+          statuses.filter((s) => s === 401),
+          `round ${round}`,
+        ).toHaveLength(19);
+      }
+    },
+    RACE_TIMEOUT_MS,
+  );
 });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimsOf, userIdOf, verifyStatus } from './auth-helpers.js';
 import { databases } from './support/databases.js';
-import { manualClock, startService, type ManualClock, type Service } from './support/service.js';
+import { type ManualClock, manualClock, type Service, startService } from './support/service.js';
 import { loginUser, registerUser, signedInUser, type TestUser } from './support/users.js';
 
 const TTL = 1800;
@@ -103,7 +103,7 @@ describe.each(databases)('sessions on %s', (kind) => {
       expect(res.body.token_metadata.expires_at).toMatch(ISO_UTC);
     });
 
-    it('when time passes, then expires_in counts down and the metadata stays the token\'s', async () => {
+    it("when time passes, then expires_in counts down and the metadata stays the token's", async () => {
       const user = await signedInUser(service);
       clock.advance(100_000);
       const res = await service.call('GET', '/verify-token', { token: user.token });
@@ -179,7 +179,7 @@ describe.each(databases)('sessions on %s', (kind) => {
   });
 
   describe('DELETE /active-sessions/{session_id}', () => {
-    it("when the caller revokes one of their other sessions, then that token is 401 at once and the rest still work", async () => {
+    it('when the caller revokes one of their other sessions, then that token is 401 at once and the rest still work', async () => {
       const user = await registerUser(service);
       const [a, b, c] = [await login(user), await login(user), await login(user)] as [string, string, string];
       const res = await service.call('DELETE', `/active-sessions/${claimsOf(b).sid}`, { token: a });
@@ -207,7 +207,10 @@ describe.each(databases)('sessions on %s', (kind) => {
       expect(res.status).toBe(404);
       expect(res.body).toEqual({ code: 404, text: expect.any(String) });
       expect(await verifyStatus(service, victim.token)).toBe(200);
-      const row = await service.db('sessions').where({ id: claimsOf(victim.token).sid }).first();
+      const row = await service
+        .db('sessions')
+        .where({ id: claimsOf(victim.token).sid })
+        .first();
       expect(row.revoked_at).toBeNull();
     });
 
@@ -248,7 +251,9 @@ describe.each(databases)('sessions on %s', (kind) => {
       expect(await verifyStatus(service, a)).toBe(401);
       expect((await service.call('GET', '/active-sessions', { token: a })).status).toBe(401);
       expect((await service.call('DELETE', `/active-sessions/${claimsOf(b).sid}`, { token: a })).status).toBe(401);
-      expect((await service.call('PUT', '/change-password', { token: a, body: { current_password: user.password, new_password: 'NewSecret456!' } })).status).toBe(401);
+      expect(
+        (await service.call('PUT', '/change-password', { token: a, body: { current_password: user.password, new_password: 'NewSecret456!' } })).status,
+      ).toBe(401);
       expect(await verifyStatus(service, b)).toBe(200);
 
       const second = await service.call('POST', '/logout', { token: b });

@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, u
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { manualClock, startService, type Service } from './support/service.js';
+import { manualClock, type Service, startService } from './support/service.js';
 
 const SURVEY_FILE = 'data/survey_data.json';
 

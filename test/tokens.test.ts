@@ -1,8 +1,8 @@
-import { base64url, UnsecuredJWT, type JWTPayload } from 'jose';
+import { base64url, type JWTPayload, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIENCE, claimsFor, claimsOf, forgeToken, ISSUER, userIdOf, verifyStatus } from './auth-helpers.js';
 import { databases } from './support/databases.js';
-import { manualClock, startService, type ManualClock, type Service } from './support/service.js';
+import { type ManualClock, manualClock, type Service, startService } from './support/service.js';
 import { loginUser, registerUser, signedInUser } from './support/users.js';
 
 const TTL = 1800;
@@ -146,7 +146,9 @@ describe.each(databases)('token checks on %s', (kind) => {
     const forged = await forgeToken(service, goodClaims(), { alg: 'HS512' });
     expect((await service.call('GET', '/active-sessions', { token: forged })).status).toBe(401);
     expect((await service.call('POST', '/logout', { token: forged })).status).toBe(401);
-    expect((await service.call('PUT', '/change-password', { token: forged, body: { current_password: 'SecurePass123!', new_password: 'Another123!' } })).status).toBe(401);
+    expect(
+      (await service.call('PUT', '/change-password', { token: forged, body: { current_password: 'SecurePass123!', new_password: 'Another123!' } })).status,
+    ).toBe(401);
     expect(await verifyStatus(service, token)).toBe(200);
   });
 });

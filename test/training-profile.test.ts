@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DAY_MS, iso, type Questionnaire, seedQuestionnaire, specEnum } from './profile-helpers.js';
 import { databases } from './support/databases.js';
-import { manualClock, startService, type ManualClock, type Service } from './support/service.js';
+import { type ManualClock, manualClock, type Service, startService } from './support/service.js';
 import { signedInUser } from './support/users.js';
-import { DAY_MS, iso, seedQuestionnaire, specEnum, type Questionnaire } from './profile-helpers.js';
 
 type Mutation = (body: any) => void;
 
@@ -157,7 +157,10 @@ describe.each(databases)('training profile (questionnaire) on %s', (kind) => {
     it('when a questionnaire is stored, then the database holds it for that user only', async () => {
       const a = await signedInUser(service);
       const b = await signedInUser(service);
-      await put(a.token, mutated((q) => (q.basic_information.age = 44)));
+      await put(
+        a.token,
+        mutated((q) => (q.basic_information.age = 44)),
+      );
       const otherView = await service.call('GET', '/training-profile', { token: b.token });
       expect(otherView.body.metadata.last_updated).toBeNull();
       expect(otherView.body.training_profile.basic_information.age).toBeNull();
@@ -198,7 +201,17 @@ describe.each(databases)('training profile (questionnaire) on %s', (kind) => {
 
     it('when the seed-only values are used (goals strength_gain, endurance, weight_loss, flexibility, muscle_gain, improve_flexibility, strength_training), then they are in the spec', () => {
       expect(specEnum('TrainingGoal')).toEqual(
-        expect.arrayContaining(['strength_gain', 'endurance', 'weight_loss', 'flexibility', 'muscle_gain', 'improve_flexibility', 'maintain_fitness', 'stress_reduction', 'strength_training']),
+        expect.arrayContaining([
+          'strength_gain',
+          'endurance',
+          'weight_loss',
+          'flexibility',
+          'muscle_gain',
+          'improve_flexibility',
+          'maintain_fitness',
+          'stress_reduction',
+          'strength_training',
+        ]),
       );
     });
   });
@@ -270,7 +283,7 @@ describe.each(databases)('training profile (questionnaire) on %s', (kind) => {
       ['in preferences', (b) => (b.preferences.music = 'rock'), '/body/preferences/music'],
       ['in health', (b) => (b.health.medication = 'none'), '/body/health/medication'],
       ['in training_types', (b) => (b.training_types.swimming = 3), '/body/training_types/swimming'],
-      ['user_id (someone else\'s profile)', (b) => (b.user_id = 1), '/body/user_id'],
+      ["user_id (someone else's profile)", (b) => (b.user_id = 1), '/body/user_id'],
       ['metadata', (b) => (b.metadata = { last_updated: '2020-01-01T00:00:00Z' }), '/body/metadata'],
     ];
     it.each(unknownFields)('when an unknown field is sent %s, then 400 names it', async (_name, mutate, field) => {
@@ -322,10 +335,13 @@ describe.each(databases)('training profile (questionnaire) on %s', (kind) => {
       await put(user.token, seedQuestionnaire());
       const before = await service.call('GET', '/training-profile', { token: user.token });
       clock.advance(1000);
-      const rejected = await put(user.token, mutated((b) => {
-        b.basic_information.age = 101;
-        b.training_goals = ['endurance'];
-      }));
+      const rejected = await put(
+        user.token,
+        mutated((b) => {
+          b.basic_information.age = 101;
+          b.training_goals = ['endurance'];
+        }),
+      );
       expect(rejected.status).toBe(400);
       const after = await service.call('GET', '/training-profile', { token: user.token });
       expect(after.body).toEqual(before.body);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.js';
 import { claimsOf, verifyStatus } from './auth-helpers.js';
 import { databases } from './support/databases.js';
-import { startService, type Service } from './support/service.js';
+import { type Service, startService } from './support/service.js';
 import { loginUser, registerUser, signedInUser, uniqueName } from './support/users.js';
 
 /**

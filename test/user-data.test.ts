@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databases } from './support/databases.js';
-import { manualClock, startService, type ManualClock, type Service } from './support/service.js';
-import { registerUser, signedInUser, uniqueName } from './support/users.js';
 import { iso, seedQuestionnaire, userIdOf } from './profile-helpers.js';
+import { databases } from './support/databases.js';
+import { type ManualClock, manualClock, type Service, startService } from './support/service.js';
+import { registerUser, signedInUser, uniqueName } from './support/users.js';
 
 describe.each(databases)('/user-data, /me and /training-profile: one person on %s', (kind) => {
   let service: Service;
@@ -54,7 +54,11 @@ describe.each(databases)('/user-data, /me and /training-profile: one person on %
       const user = await signedInUser(service);
       expect((await service.call('PUT', '/training-profile', { token: user.token, body: seedQuestionnaire() })).status).toBe(200);
       const res = await post(user.token, {
-        training_profile: { goals: ['weight_loss', 'flexibility'], level: 'advanced', preferences: { workout_duration: '60_90_min', equipment: ['kettlebells', 'bench'] } },
+        training_profile: {
+          goals: ['weight_loss', 'flexibility'],
+          level: 'advanced',
+          preferences: { workout_duration: '60_90_min', equipment: ['kettlebells', 'bench'] },
+        },
       });
       expect(res.status).toBe(200);
       expect(res.body.updated_fields).toEqual({ user_profile: false, training_profile: true, settings: false });
@@ -66,7 +70,11 @@ describe.each(databases)('/user-data, /me and /training-profile: one person on %
         training_experience: { ...seed.training_experience, level: 'advanced' },
         preferences: { ...seed.preferences, session_duration: '60_90_min', equipment: ['kettlebells', 'bench'] },
       });
-      const summary = { goals: ['weight_loss', 'flexibility'], level: 'advanced', preferences: { workout_duration: '60_90_min', equipment: ['kettlebells', 'bench'] } };
+      const summary = {
+        goals: ['weight_loss', 'flexibility'],
+        level: 'advanced',
+        preferences: { workout_duration: '60_90_min', equipment: ['kettlebells', 'bench'] },
+      };
       expect((await me(user.token)).training_profile).toEqual(summary);
       expect((await userData(user.token)).training_profile).toMatchObject(summary);
     });
@@ -84,7 +92,11 @@ describe.each(databases)('/user-data, /me and /training-profile: one person on %
 
     it('when PUT /training-profile stores a questionnaire, then /me and /user-data summaries show it', async () => {
       const user = await signedInUser(service);
-      const body = { ...seedQuestionnaire(), training_goals: ['muscle_gain', 'endurance'], preferences: { ...seedQuestionnaire().preferences, session_duration: '15_30_min', equipment: ['barbell'] } };
+      const body = {
+        ...seedQuestionnaire(),
+        training_goals: ['muscle_gain', 'endurance'],
+        preferences: { ...seedQuestionnaire().preferences, session_duration: '15_30_min', equipment: ['barbell'] },
+      };
       body.training_experience = { level: 'advanced', frequency_last_3_months: '5_plus_times_week' };
       expect((await service.call('PUT', '/training-profile', { token: user.token, body })).status).toBe(200);
       const summary = { goals: ['muscle_gain', 'endurance'], level: 'advanced', preferences: { workout_duration: '15_30_min', equipment: ['barbell'] } };
@@ -118,12 +130,19 @@ describe.each(databases)('/user-data, /me and /training-profile: one person on %
 
     it('when the seed example (full_name and goals + level) is sent, then both sections change', async () => {
       const user = await signedInUser(service);
-      const res = await post(user.token, { user_profile: { full_name: 'Alex Johnson Updated' }, training_profile: { goals: ['weight_loss', 'flexibility'], level: 'intermediate' } });
+      const res = await post(user.token, {
+        user_profile: { full_name: 'Alex Johnson Updated' },
+        training_profile: { goals: ['weight_loss', 'flexibility'], level: 'intermediate' },
+      });
       expect(res.status).toBe(200);
       expect(res.body.updated_fields).toEqual({ user_profile: true, training_profile: true, settings: false });
       const view = await me(user.token);
       expect(view.user_profile.full_name).toBe('Alex Johnson Updated');
-      expect(view.training_profile).toEqual({ goals: ['weight_loss', 'flexibility'], level: 'intermediate', preferences: { workout_duration: '30_45_min', equipment: [] } });
+      expect(view.training_profile).toEqual({
+        goals: ['weight_loss', 'flexibility'],
+        level: 'intermediate',
+        preferences: { workout_duration: '30_45_min', equipment: [] },
+      });
     });
 
     it('when only one notification setting is sent, then the other settings stay', async () => {
@@ -143,7 +162,11 @@ describe.each(databases)('/user-data, /me and /training-profile: one person on %
       expect((await me(user.token)).account_settings).toEqual(settings);
       expect((await userData(user.token)).settings).toEqual(settings);
       const row = (await dbState(user.username)).settings;
-      expect({ email: Boolean(row.notify_email), push: Boolean(row.notify_push), visibility: row.profile_visibility }).toEqual({ email: false, push: true, visibility });
+      expect({ email: Boolean(row.notify_email), push: Boolean(row.notify_push), visibility: row.profile_visibility }).toEqual({
+        email: false,
+        push: true,
+        visibility,
+      });
     });
 
     it('when every section is sent again with the values it already has, then updated_fields is all false', async () => {
@@ -261,7 +284,11 @@ describe.each(databases)('/user-data, /me and /training-profile: one person on %
       ['goals has a duplicate', { training_profile: { goals: ['endurance', 'endurance'] } }, '/body/training_profile/goals'],
       ['goals has an unknown goal', { training_profile: { goals: ['fly'] } }, '/body/training_profile/goals/0'],
       ['level is unknown', { training_profile: { level: 'expert' } }, '/body/training_profile/level'],
-      ['workout_duration is unknown', { training_profile: { preferences: { workout_duration: '5_min' } } }, '/body/training_profile/preferences/workout_duration'],
+      [
+        'workout_duration is unknown',
+        { training_profile: { preferences: { workout_duration: '5_min' } } },
+        '/body/training_profile/preferences/workout_duration',
+      ],
       ['equipment has a duplicate', { training_profile: { preferences: { equipment: ['bench', 'bench'] } } }, '/body/training_profile/preferences/equipment'],
       ['profile_visibility is unknown', { settings: { privacy: { profile_visibility: 'everyone' } } }, '/body/settings/privacy/profile_visibility'],
       ['push is a string', { settings: { notifications: { push: 'yes' } } }, '/body/settings/notifications/push'],

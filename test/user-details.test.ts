@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databases } from './support/databases.js';
-import { startService, type Service } from './support/service.js';
+import { type Service, startService } from './support/service.js';
 import { loginUser, signedInUser, uniqueName } from './support/users.js';
 
 interface LegacyUser {

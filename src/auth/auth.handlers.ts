@@ -1,5 +1,5 @@
-import { toIso } from '../clock.js';
 import type { Clock } from '../clock.js';
+import { toIso } from '../clock.js';
 import type { HandlerMap } from '../http/types.js';
 import { publicUserId } from '../users/identity.js';
 import type { AuthService } from './auth.service.js';

@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Clock } from '../clock.js';
-import { transaction, type Db, type Executor } from '../db/db.js';
-import { Errors, type AppError } from '../errors.js';
+import { type Db, type Executor, transaction } from '../db/db.js';
+import { type AppError, Errors } from '../errors.js';
 import type { AuthContext, ClientInfo } from '../http/types.js';
 import { spendPoint } from '../limits.js';
 import { hashSecret, newSecret } from '../secrets.js';
 import type { UserTokensRepository } from '../users/user-tokens.repository.js';
 import type { User, UsersRepository } from '../users/users.repository.js';
 import { hashPassword, spendDecoyVerification, verifyPassword } from './passwords.js';
-import { sessionEnd, type SessionLifetimes } from './refresh.service.js';
+import { type SessionLifetimes, sessionEnd } from './refresh.service.js';
 import type { CallerView, NewSession, Session, SessionsRepository } from './sessions.repository.js';
 import type { TokenClaims, TokenService } from './tokens.js';
 

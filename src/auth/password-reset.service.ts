@@ -1,6 +1,6 @@
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Clock } from '../clock.js';
-import { transaction, type Db } from '../db/db.js';
+import { type Db, transaction } from '../db/db.js';
 import { Errors } from '../errors.js';
 import { spendPoint } from '../limits.js';
 import type { OutboxRepository } from '../mail/outbox.repository.js';
@@ -44,8 +44,19 @@ export function createPasswordResetService(deps: {
   const compose: Composer = async (job, trx, now) => {
     const user = job.address === null ? undefined : await users.findByEmail(job.address, trx);
     if (!user) return { drop: 'no account has this address' };
-    const { link, discard } = await mailedLink(userTokens, trx, { user, purpose: 'password_reset', url: `${deps.appUrl}/reset-password`, ttlSeconds: deps.tokenTtlSeconds, now });
-    return { to: user.email, template: PASSWORD_RESET_TEMPLATE, vars: { username: user.username, link, expires: humanDuration(deps.tokenTtlSeconds) }, discard };
+    const { link, discard } = await mailedLink(userTokens, trx, {
+      user,
+      purpose: 'password_reset',
+      url: `${deps.appUrl}/reset-password`,
+      ttlSeconds: deps.tokenTtlSeconds,
+      now,
+    });
+    return {
+      to: user.email,
+      template: PASSWORD_RESET_TEMPLATE,
+      vars: { username: user.username, link, expires: humanDuration(deps.tokenTtlSeconds) },
+      discard,
+    };
   };
 
   return {

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { transaction, type Db } from '../db/db.js';
+import { type Db, transaction } from '../db/db.js';
 import { Errors } from '../errors.js';
 import { hashSecret, newSecret, seal, unseal } from '../secrets.js';
 import type { RefreshableSession, SessionsRepository } from './sessions.repository.js';

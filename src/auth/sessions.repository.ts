@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { isMysql, type Db, type Executor, type Trx } from '../db/db.js';
-import { joinPerson, PERSON_COLUMNS, toPerson, type Person, type PersonRow } from '../profile/profile.repository.js';
+import { type Db, type Executor, isMysql, type Trx } from '../db/db.js';
+import { joinPerson, PERSON_COLUMNS, type Person, type PersonRow, toPerson } from '../profile/profile.repository.js';
 import { toUser, type User, type UserRow } from '../users/users.repository.js';
 
 export interface Session {
@@ -71,8 +71,7 @@ export type SessionsRepository = ReturnType<typeof createSessionsRepository>;
 
 /** Server-side sessions: active while not revoked and not expired. */
 export function createSessionsRepository(db: Db) {
-  const active = (exec: Executor, now: number) =>
-    exec<SessionRow>('sessions').whereNull('sessions.revoked_at').andWhere('sessions.expires_at', '>', now);
+  const active = (exec: Executor, now: number) => exec<SessionRow>('sessions').whereNull('sessions.revoked_at').andWhere('sessions.expires_at', '>', now);
   return {
     /**
      * Inserts the session in one statement that also re-checks the login: only while the user
@@ -120,10 +119,7 @@ export function createSessionsRepository(db: Db) {
      * active or not this user's, or the user is gone.
      */
     async findCaller(id: string, userId: number, now: number, view: CallerView): Promise<Caller | undefined> {
-      const query = active(db, now)
-        .andWhere('sessions.id', id)
-        .andWhere('sessions.user_id', userId)
-        .join('users', 'users.id', 'sessions.user_id');
+      const query = active(db, now).andWhere('sessions.id', id).andWhere('sessions.user_id', userId).join('users', 'users.id', 'sessions.user_id');
       if (view === 'person') {
         const row = await joinPerson(query).first<PersonRow | undefined>(PERSON_COLUMNS);
         if (!row) return undefined;
@@ -160,7 +156,9 @@ export function createSessionsRepository(db: Db) {
     },
 
     async listActive(userId: number, now: number): Promise<Session[]> {
-      const rows = await active(db, now).andWhere({ user_id: userId }).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id' }]);
+      const rows = await active(db, now)
+        .andWhere({ user_id: userId })
+        .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id' }]);
       return rows.map(toSession);
     },
 

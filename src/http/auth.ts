@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import type { CallerView } from '../auth/sessions.repository.js';
 import { Errors } from '../errors.js';
-import type { ApiOperation, Api } from './spec.js';
+import type { Api, ApiOperation } from './spec.js';
 import type { AuthContext } from './types.js';
 
 /** How an operation's `security` asks for a token: always, optionally (`- {}` listed), or never. */
@@ -25,12 +25,7 @@ export type Authenticate = (token: string, view: CallerView) => Promise<AuthCont
  * The caller of this request, per the operation's auth mode: a missing token is 401 where one
  * is required, and a token that is sent is always checked.
  */
-export async function authenticateRequest(
-  ctx: Context,
-  mode: AuthMode,
-  authenticate: Authenticate,
-  view: CallerView,
-): Promise<AuthContext | undefined> {
+export async function authenticateRequest(ctx: Context, mode: AuthMode, authenticate: Authenticate, view: CallerView): Promise<AuthContext | undefined> {
   if (mode === 'none') return undefined;
   const header = ctx.get('authorization');
   if (header === '') {

@@ -1,4 +1,4 @@
-import { STATUS_CODES, type Server } from 'node:http';
+import { type Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 /** Node's parser errors as the status a client should see: oversized headers 431, a slow request 408, the rest 400. */

@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import { requestLineLogger, type Logger } from '../log.js';
+import { type Logger, requestLineLogger } from '../log.js';
 import type { Metrics } from '../ops/metrics.js';
 
 /**

@@ -3,11 +3,11 @@ import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { CallerView } from '../auth/sessions.repository.js';
-import { AppError, Errors } from '../errors.js';
-import { authenticateRequest, authModeOf, type Authenticate } from './auth.js';
+import { type AppError, Errors } from '../errors.js';
+import { type Authenticate, authenticateRequest, authModeOf } from './auth.js';
 import { consumeOrReject } from './rate-limit.js';
 import { API_ROOT, type Api, type ApiOperation } from './spec.js';
-import { RawJson, type AuthContext, type HandlerInput, type HandlerMap, type OperationId, type Reply } from './types.js';
+import { type AuthContext, type HandlerInput, type HandlerMap, type OperationId, RawJson, type Reply } from './types.js';
 import { createRequestValidator } from './validation.js';
 
 export const BODY_LIMIT = '16kb';

@@ -1,5 +1,5 @@
 import addFormats from 'ajv-formats';
-import { OpenAPIBackend, type Document, type Operation } from 'openapi-backend';
+import { type Document, OpenAPIBackend, type Operation } from 'openapi-backend';
 import { SPEC_PATH } from '../paths.js';
 
 export const API_ROOT = '/api/v1';

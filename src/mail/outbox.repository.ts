@@ -53,7 +53,14 @@ export function createOutboxRepository(db: Db) {
   const mine = (exec: Executor, id: number, claimId: string) => exec('mail_outbox').where({ id, claim_id: claimId });
   return {
     async enqueue(job: NewMailJob, now: number, exec: Executor = db): Promise<void> {
-      await exec('mail_outbox').insert({ kind: job.kind, user_id: job.userId ?? null, address: job.address ?? null, status: 'pending', available_at: now, created_at: now });
+      await exec('mail_outbox').insert({
+        kind: job.kind,
+        user_id: job.userId ?? null,
+        address: job.address ?? null,
+        status: 'pending',
+        available_at: now,
+        created_at: now,
+      });
     },
 
     /** Marks the user's pending mails of this kind superseded: a newer one replaces them. */
@@ -90,7 +97,11 @@ export function createOutboxRepository(db: Db) {
      * when it was superseded meanwhile (it writes the row, so it conflicts with a supersede).
      */
     async renew(id: number, claimId: string, now: number, leaseMs: number, exec: Executor = db): Promise<boolean> {
-      return (await mine(exec, id, claimId).andWhere({ status: 'pending' }).update({ claimed_until: now + leaseMs })) > 0;
+      return (
+        (await mine(exec, id, claimId)
+          .andWhere({ status: 'pending' })
+          .update({ claimed_until: now + leaseMs })) > 0
+      );
     },
 
     /** Ends the claim with a final status. */

@@ -35,7 +35,9 @@ export function smtpTransport(url: string, from: string): MailTransport {
 export function logTransport(from: string, out: (text: string) => void = (text) => process.stdout.write(text)): MailTransport {
   return {
     async send(message) {
-      out(`\n--- mail (not sent: SMTP_URL is not set) ---\nFrom: ${from}\nTo: ${message.to}\nSubject: ${message.subject}\n\n${message.text}--- end of mail ---\n`);
+      out(
+        `\n--- mail (not sent: SMTP_URL is not set) ---\nFrom: ${from}\nTo: ${message.to}\nSubject: ${message.subject}\n\n${message.text}--- end of mail ---\n`,
+      );
     },
     close: () => undefined,
   };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import { transaction, type Db, type Trx } from '../db/db.js';
+import { type Db, type Trx, transaction } from '../db/db.js';
 import type { Logger } from '../log.js';
 import type { MailJob, OutboxRepository } from './outbox.repository.js';
 import type { Templates, TemplateVars } from './templates.js';

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db/db.js';
-import { toTrainingRecord, type TrainingRecord } from '../training/training.repository.js';
-import { toSettings, toUser, type Settings, type SettingsRow, type User, type UserRow } from '../users/users.repository.js';
+import { type TrainingRecord, toTrainingRecord } from '../training/training.repository.js';
+import { type Settings, type SettingsRow, toSettings, toUser, type User, type UserRow } from '../users/users.repository.js';
 
 export interface Person {
   user: User;
@@ -30,9 +30,7 @@ export const PERSON_COLUMNS = [
 
 /** Joins a query on `users` with the user's settings and questionnaire, on their primary keys. */
 export function joinPerson<Q extends Knex.QueryBuilder>(query: Q): Q {
-  return query
-    .join('user_settings', 'user_settings.user_id', 'users.id')
-    .leftJoin('training_profiles', 'training_profiles.user_id', 'users.id') as Q;
+  return query.join('user_settings', 'user_settings.user_id', 'users.id').leftJoin('training_profiles', 'training_profiles.user_id', 'users.id') as Q;
 }
 
 export function toPerson(row: PersonRow): Person {

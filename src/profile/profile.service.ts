@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { transaction, type Db } from '../db/db.js';
+import { type Db, transaction } from '../db/db.js';
 import { type AppError, Errors } from '../errors.js';
 import type { SurveyService } from '../survey/survey.service.js';
 import type { SummaryPatch, TrainingService } from '../training/training.service.js';

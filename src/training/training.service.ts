@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { components } from '../../generated/api.js';
-import { toIso, type Clock } from '../clock.js';
-import { transaction, type Db, type Trx } from '../db/db.js';
+import { type Clock, toIso } from '../clock.js';
+import { type Db, type Trx, transaction } from '../db/db.js';
 import { Errors } from '../errors.js';
 import type { SurveyService } from '../survey/survey.service.js';
 import type { UsersRepository } from '../users/users.repository.js';

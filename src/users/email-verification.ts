@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { transaction, type Db, type Trx } from '../db/db.js';
+import { type Db, type Trx, transaction } from '../db/db.js';
 import { Errors } from '../errors.js';
 import type { OutboxRepository } from '../mail/outbox.repository.js';
 import { humanDuration } from '../mail/templates.js';
@@ -47,7 +47,13 @@ export function createEmailVerification(deps: {
     const user = job.userId === null ? undefined : await users.lockById(trx, job.userId);
     if (!user || job.address === null || identityKey(user.email) !== identityKey(job.address)) return { drop: 'the account no longer has this address' };
     if (user.emailVerified) return { drop: 'the address is already verified' };
-    const { link, discard } = await mailedLink(userTokens, trx, { user, purpose: 'verify_email', url: `${deps.appUrl}/verify-email`, ttlSeconds: deps.tokenTtlSeconds, now });
+    const { link, discard } = await mailedLink(userTokens, trx, {
+      user,
+      purpose: 'verify_email',
+      url: `${deps.appUrl}/verify-email`,
+      ttlSeconds: deps.tokenTtlSeconds,
+      now,
+    });
     return {
       to: user.email,
       template: VERIFY_EMAIL_TEMPLATE,

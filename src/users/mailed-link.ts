@@ -24,6 +24,9 @@ export async function mailedLink(
   const { user, purpose, now } = target;
   const token = newSecret();
   const tokenHash = hashSecret(token);
-  await userTokens.insert({ tokenHash, userId: user.id, purpose, emailKey: identityKey(user.email), createdAt: now, expiresAt: now + target.ttlSeconds * 1000 }, trx);
+  await userTokens.insert(
+    { tokenHash, userId: user.id, purpose, emailKey: identityKey(user.email), createdAt: now, expiresAt: now + target.ttlSeconds * 1000 },
+    trx,
+  );
   return { link: `${target.url}?token=${token}`, discard: () => userTokens.spend(tokenHash, now).then(() => undefined) };
 }

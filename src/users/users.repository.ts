@@ -209,7 +209,10 @@ export function createUsersRepository(db: Db) {
         country: user.country,
       });
       const changed = Object.keys(columns).some((column) => columns[column] !== current[column]);
-      if (changed) await trx('users').where({ id: user.id }).update({ ...columns, updated_at: now });
+      if (changed)
+        await trx('users')
+          .where({ id: user.id })
+          .update({ ...columns, updated_at: now });
       return changed;
     },
 

@@ -1,6 +1,6 @@
 import { hashPassword } from '../auth/passwords.js';
 import type { Clock } from '../clock.js';
-import { transaction, type Db } from '../db/db.js';
+import { type Db, transaction } from '../db/db.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { Errors } from '../errors.js';
 import type { AuthContext } from '../http/types.js';

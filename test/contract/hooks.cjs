@@ -568,8 +568,7 @@ before('/survey-data > Get survey reference data > 304', async (t) => {
 
 const SURVEY_404 = '/survey-data > Get survey reference data > 404 > application/json';
 const SURVEY_500 = '/survey-data > Get survey reference data > 500 > application/json';
-const SURVEY_FILE_NEEDED =
-  'needs the service to read a survey file this run may remove or break (CONTRACT_SURVEY_FILE, set by run-dredd.ts)';
+const SURVEY_FILE_NEEDED = 'needs the service to read a survey file this run may remove or break (CONTRACT_SURVEY_FILE, set by run-dredd.ts)';
 before(SURVEY_404, (t) => {
   if (!SURVEY_FILE) {
     t.skip = true;
@@ -617,7 +616,10 @@ hooks.beforeValidation('/metrics > Prometheus metrics > 200 > text/plain', (t) =
 // (parameters ignored, as RFC 9110 does) and, when they agree, let Gavel see the real value.
 
 function mediaType(value) {
-  return String(value || '').split(';')[0].trim().toLowerCase();
+  return String(value || '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
 }
 
 hooks.beforeEachValidation((t) => {

@@ -15,7 +15,7 @@
  *
  * See docs/dredd.md for what Dredd cannot do with OpenAPI 3 and how the hooks deal with it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -200,7 +200,9 @@ async function main(): Promise<number> {
     const totals = parseTotals(output);
     console.log('');
     if (parserWarnings > 0) {
-      console.log(`contract: ${parserWarnings} Dredd API description parser warnings hidden (unsupported OpenAPI 3 keywords; CONTRACT_VERBOSE=1 shows them; see docs/dredd.md)`);
+      console.log(
+        `contract: ${parserWarnings} Dredd API description parser warnings hidden (unsupported OpenAPI 3 keywords; CONTRACT_VERBOSE=1 shows them; see docs/dredd.md)`,
+      );
     }
     if (totals) {
       console.log(

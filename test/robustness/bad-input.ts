@@ -48,7 +48,11 @@ function inline(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(inline);
   if (!schema || typeof schema !== 'object') return schema;
   const s = (schema as Schema).$ref ? deref(schema as Schema) : (schema as Schema);
-  return Object.fromEntries(Object.entries(s).filter(([k]) => k !== 'example').map(([k, v]) => [k, inline(v)]));
+  return Object.fromEntries(
+    Object.entries(s)
+      .filter(([k]) => k !== 'example')
+      .map(([k, v]) => [k, inline(v)]),
+  );
 }
 
 const ajv = new Ajv({ strict: false, allErrors: false });
@@ -206,7 +210,7 @@ export const SQL_INJECTION: string[] = [
   '_lice@example.com',
   "o'brien@example.com",
   '"; SELECT * FROM users; --',
-  '\u0000\' OR 1=1 --',
+  "\u0000' OR 1=1 --",
   '` OR 1=1 --',
 ];
 
@@ -227,11 +231,13 @@ function stringArb(s: Schema): fc.Arbitrary<string> {
   if (s.format === 'email') return fc.emailAddress().filter((e) => e.length >= min && e.length <= max && /^[\x21-\x7e]+$/.test(e));
   if (s.format === 'uri') return fc.webUrl().filter((u) => u.length <= max && /^https?:\/\//.test(u));
   if (s.pattern) return fc.stringMatching(new RegExp(s.pattern as string)).map((v) => fitLength(v, min, max));
-  return fc.oneof(
-    fc.string({ minLength: min, maxLength: Math.min(max, 40) }),
-    fc.string({ minLength: min, maxLength: Math.min(max, 40), unit: 'grapheme' }),
-    fc.string({ minLength: min, maxLength: Math.min(max, 40), unit: 'binary' }),
-  ).map((v) => fitLength(v, min, max));
+  return fc
+    .oneof(
+      fc.string({ minLength: min, maxLength: Math.min(max, 40) }),
+      fc.string({ minLength: min, maxLength: Math.min(max, 40), unit: 'grapheme' }),
+      fc.string({ minLength: min, maxLength: Math.min(max, 40), unit: 'binary' }),
+    )
+    .map((v) => fitLength(v, min, max));
 }
 
 /** Values that satisfy the schema (up to formats fast-check and Ajv disagree on). */
@@ -241,7 +247,8 @@ export function validArb(schema: Schema): fc.Arbitrary<unknown> {
   if (Array.isArray(s.enum)) arb = fc.constantFrom(...(s.enum as unknown[]).filter((v) => v !== null));
   else if (s.type === 'string') arb = stringArb(s);
   else if (s.type === 'integer') arb = fc.integer({ min: s.minimum ?? -(2 ** 31), max: s.maximum ?? 2 ** 31 - 1 });
-  else if (s.type === 'number') arb = fc.double({ min: s.minimum ?? -1e6, max: s.maximum ?? 1e6, noNaN: true, noDefaultInfinity: true }).map((n) => (Object.is(n, -0) ? 0 : n));
+  else if (s.type === 'number')
+    arb = fc.double({ min: s.minimum ?? -1e6, max: s.maximum ?? 1e6, noNaN: true, noDefaultInfinity: true }).map((n) => (Object.is(n, -0) ? 0 : n));
   else if (s.type === 'boolean') arb = fc.boolean();
   else if (s.type === 'array') {
     const items = validArb(s.items as Schema);
@@ -267,23 +274,7 @@ function typeOf(value: unknown): string {
   return typeof value;
 }
 
-const ANY_TYPE: unknown[] = [
-  'text',
-  '',
-  0,
-  1,
-  -1,
-  1.5,
-  2 ** 53 + 1,
-  true,
-  false,
-  null,
-  [],
-  ['a'],
-  {},
-  { a: 1 },
-  [[[]]],
-];
+const ANY_TYPE: unknown[] = ['text', '', 0, 1, -1, 1.5, 2 ** 53 + 1, true, false, null, [], ['a'], {}, { a: 1 }, [[[]]]];
 
 /** Does a value of this JSON type satisfy the schema's `type`? */
 function typeAllowed(s: Schema, value: unknown): boolean {
@@ -301,9 +292,17 @@ export function invalidArb(schema: Schema): fc.Arbitrary<unknown> {
   if (s.type === 'string') {
     const max = s.maxLength as number | undefined;
     const min = s.minLength as number | undefined;
-    if (max !== undefined) options.push(fc.integer({ min: max + 1, max: max + 5000 }).map((n) => 'é'.repeat(n)), fc.constant('a'.repeat(max + 1)));
+    if (max !== undefined)
+      options.push(
+        fc.integer({ min: max + 1, max: max + 5000 }).map((n) => 'é'.repeat(n)),
+        fc.constant('a'.repeat(max + 1)),
+      );
     if (min !== undefined && min > 0) options.push(fc.string({ maxLength: min - 1 }));
-    if (Array.isArray(s.enum)) options.push(fc.constantFrom(...(s.enum as string[]).filter(Boolean).flatMap((e) => [e.toUpperCase(), ` ${e}`, `${e}\u0000`, `${e}\u200B`])), arbEvil.filter((e) => !(s.enum as unknown[]).includes(e)));
+    if (Array.isArray(s.enum))
+      options.push(
+        fc.constantFrom(...(s.enum as string[]).filter(Boolean).flatMap((e) => [e.toUpperCase(), ` ${e}`, `${e}\u0000`, `${e}\u200B`])),
+        arbEvil.filter((e) => !(s.enum as unknown[]).includes(e)),
+      );
     if (s.pattern || s.format === 'email' || s.format === 'uri') {
       // Each of these breaks the ASCII patterns and formats of the spec (spaces, quotes, control or non-ASCII characters).
       const breaking = EVIL_STRINGS.filter((e) => /[^A-Za-z0-9_]/.test(e) && e !== '' && !/^[a-z0-9_-]+$/.test(e));
@@ -350,7 +349,8 @@ export function slotsOf(schema: Schema, path: Path = []): { path: Path; schema: 
 function cloneSet(root: unknown, path: Path, value: unknown, remove = false): unknown {
   if (path.length === 0) return value;
   const [head, ...rest] = path as [string | number, ...Path];
-  const container: any = typeof head === 'number' ? (Array.isArray(root) ? [...root] : []) : root && typeof root === 'object' && !Array.isArray(root) ? { ...root } : {};
+  const container: any =
+    typeof head === 'number' ? (Array.isArray(root) ? [...root] : []) : root && typeof root === 'object' && !Array.isArray(root) ? { ...root } : {};
   if (rest.length === 0 && remove) delete container[head];
   else container[head] = cloneSet(container[head], rest, value, remove);
   return container;
@@ -372,18 +372,30 @@ export function invalidBodyArb(schema: Schema, valid: fc.Arbitrary<unknown>): fc
   const slots = slotsOf(s);
   const objectSlots = [{ path: [] as Path, schema: s }, ...slots.filter((x) => deref(x.schema).additionalProperties === false)];
   const required = slots.filter((x) => x.required);
-  const json = (label: string) => (v: unknown): BodySpec => ({ text: toJsonText(v), contentType: 'application/json', label });
+  const json =
+    (label: string) =>
+    (v: unknown): BodySpec => ({ text: toJsonText(v), contentType: 'application/json', label });
   const parts: fc.Arbitrary<BodySpec>[] = [
-    fc.tuple(valid, fc.constantFrom(...slots), fc.nat()).chain(([base, slot]) => invalidArb(slot.schema).map((bad) => cloneSet(base, slot.path, bad))).map(json('bad value')),
-    fc.tuple(valid, fc.constantFrom(...objectSlots), fc.constantFrom('constructor', 'prototype', 'isAdmin', 'is_admin', 'id', 'password_hash', 'plan', '$where', '', ' ', '\u0000', 'x'.repeat(500)), fc.constantFrom<unknown>(true, 1, 'enterprise', null, {}))
-      .map(([base, slot, key, v]) => cloneSet(base, [...slot.path, key], v)).map(json('extra field')),
+    fc
+      .tuple(valid, fc.constantFrom(...slots), fc.nat())
+      .chain(([base, slot]) => invalidArb(slot.schema).map((bad) => cloneSet(base, slot.path, bad)))
+      .map(json('bad value')),
+    fc
+      .tuple(
+        valid,
+        fc.constantFrom(...objectSlots),
+        fc.constantFrom('constructor', 'prototype', 'isAdmin', 'is_admin', 'id', 'password_hash', 'plan', '$where', '', ' ', '\u0000', 'x'.repeat(500)),
+        fc.constantFrom<unknown>(true, 1, 'enterprise', null, {}),
+      )
+      .map(([base, slot, key, v]) => cloneSet(base, [...slot.path, key], v))
+      .map(json('extra field')),
     fc.constantFrom<unknown>(null, [], [{}], 'string', 0, -0, true, [[[]]]).map(json('wrong body type')),
     fc.tuple(valid, fc.nat()).map(([base, n]) => {
       const text = toJsonText(base);
       return { text: text.slice(0, 1 + (n % Math.max(1, text.length - 1))), contentType: 'application/json', label: 'truncated JSON' };
     }),
     fc.constantFrom<BodySpec>(
-      { text: '[' .repeat(10_000) + ']'.repeat(10_000), contentType: 'application/json', label: 'deep array nesting' },
+      { text: '['.repeat(10_000) + ']'.repeat(10_000), contentType: 'application/json', label: 'deep array nesting' },
       { text: '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000), contentType: 'application/json', label: 'deep object nesting' },
       { text: '{"a":'.repeat(3_000) + '1' + '}'.repeat(3_000), contentType: 'application/json', label: 'deep object nesting (under the limit)' },
       { text: '{"__proto__":{"polluted":"yes","is_admin":true}}', contentType: 'application/json', label: '__proto__ key' },
@@ -401,15 +413,34 @@ export function invalidBodyArb(schema: Schema, valid: fc.Arbitrary<unknown>): fc
       { text: 'x'.repeat(17 * 1024), contentType: 'application/json', label: 'over the limit (junk)' },
       { text: `{"a":"${'x'.repeat(20 * 1024)}"}`, contentType: 'application/json', label: 'over the limit (JSON)' },
     ),
-    fc.tuple(valid, fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', 'application/jsonx', 'json', '', 'application/json-patch+json')).map(([base, contentType]) => ({
-      text: toJsonText(base),
-      contentType,
-      label: `content type "${contentType}"`,
-    })),
+    fc
+      .tuple(
+        valid,
+        fc.constantFrom(
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          'multipart/form-data; boundary=x',
+          'application/xml',
+          'application/jsonx',
+          'json',
+          '',
+          'application/json-patch+json',
+        ),
+      )
+      .map(([base, contentType]) => ({
+        text: toJsonText(base),
+        contentType,
+        label: `content type "${contentType}"`,
+      })),
     fc.tuple(valid, fc.nat()).map(([base]) => ({ text: toJsonText(base), contentType: undefined, label: 'no content type' })),
   ];
   if (required.length > 0) {
-    parts.push(fc.tuple(valid, fc.constantFrom(...required)).map(([base, slot]) => cloneSet(base, slot.path, undefined, true)).map(json('missing field')));
+    parts.push(
+      fc
+        .tuple(valid, fc.constantFrom(...required))
+        .map(([base, slot]) => cloneSet(base, slot.path, undefined, true))
+        .map(json('missing field')),
+    );
     // Duplicate keys: the last one wins in JSON.parse, so both values are bad.
     parts.push(
       fc.constantFrom(...required.filter((x) => x.path.length === 1)).chain((slot) =>
@@ -527,7 +558,15 @@ export async function snapshot(db: Db): Promise<Snapshot> {
   let rows = 0;
   for (const table of CHECKED_TABLES) {
     const all = (await db(table).select('*')) as Record<string, unknown>[];
-    const lines = all.map((row) => JSON.stringify(Object.keys(row).sort().map((k) => [k, row[k] instanceof Buffer ? (row[k] as Buffer).toString('hex') : String(row[k])]))).sort();
+    const lines = all
+      .map((row) =>
+        JSON.stringify(
+          Object.keys(row)
+            .sort()
+            .map((k) => [k, row[k] instanceof Buffer ? (row[k] as Buffer).toString('hex') : String(row[k])]),
+        ),
+      )
+      .sort();
     counts[table] = all.length;
     rows += all.length;
     hash.update(`${table}\n${lines.join('\n')}\n`);

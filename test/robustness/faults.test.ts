@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createConnection, type Connection } from 'mysql2/promise';
+import { type Connection, createConnection } from 'mysql2/promise';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
@@ -16,9 +16,9 @@ import { createUsersRepository } from '../../src/users/users.repository.js';
 import { createUsersService } from '../../src/users/users.service.js';
 import { seedQuestionnaire } from '../profile-helpers.js';
 import { adminQuery, createTestDatabase, databases, type TestDatabase } from '../support/databases.js';
+import { linkToken, mailsTo, startMailbox } from '../support/mailbox.js';
 import { sharedApi, testConfig } from '../support/service.js';
 import { newUser, type TestUser } from '../support/users.js';
-import { linkToken, mailsTo, startMailbox } from '../support/mailbox.js';
 import { verificationFor } from '../support/verification.js';
 
 // Faults under load: the database going away, locks and a full pool, the process killed, and
@@ -42,7 +42,12 @@ interface Answer {
 }
 
 /** One HTTP request with its send and answer times; a request open for `limitMs` counts as a hang. */
-async function request(base: string, method: string, path: string, options: { body?: unknown; token?: string; headers?: Record<string, string>; limitMs?: number } = {}): Promise<Answer> {
+async function request(
+  base: string,
+  method: string,
+  path: string,
+  options: { body?: unknown; token?: string; headers?: Record<string, string>; limitMs?: number } = {},
+): Promise<Answer> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -121,9 +126,14 @@ async function login(base: string, user: Pick<TestUser, 'username' | 'password'>
 
 /** Rows that would prove a half-finished write. */
 async function integrity(db: Db) {
-  const usersWithoutSettings = await db('users').leftJoin('user_settings', 'users.id', 'user_settings.user_id').whereNull('user_settings.user_id').select('users.id');
+  const usersWithoutSettings = await db('users')
+    .leftJoin('user_settings', 'users.id', 'user_settings.user_id')
+    .whereNull('user_settings.user_id')
+    .select('users.id');
   const sessionsWithoutUser = await db('sessions').leftJoin('users', 'users.id', 'sessions.user_id').whereNull('users.id').select('sessions.id');
-  const badSessions = (await db('sessions').select('token_prefix', 'expires_at')).filter((s) => typeof s.token_prefix !== 'string' || s.token_prefix.length !== 10 || !(Number(s.expires_at) > 0));
+  const badSessions = (await db('sessions').select('token_prefix', 'expires_at')).filter(
+    (s) => typeof s.token_prefix !== 'string' || s.token_prefix.length !== 10 || !(Number(s.expires_at) > 0),
+  );
   const profiles = await db('training_profiles').select('user_id', 'profile');
   const sections = Object.keys(seedQuestionnaire());
   const badProfiles = profiles.filter((p) => {
@@ -161,7 +171,14 @@ class OwnMariaDb {
 
   async install(): Promise<void> {
     this.port = await freePort();
-    await run('mariadb-install-db', ['--no-defaults', `--datadir=${this.datadir}`, '--auth-root-authentication-method=normal', '--user=root', '--skip-test-db', '--skip-name-resolve']);
+    await run('mariadb-install-db', [
+      '--no-defaults',
+      `--datadir=${this.datadir}`,
+      '--auth-root-authentication-method=normal',
+      '--user=root',
+      '--skip-test-db',
+      '--skip-name-resolve',
+    ]);
   }
 
   async start(): Promise<void> {
@@ -269,11 +286,17 @@ describe.each(mysqlOnly)('database restart under load (own MariaDB; shared serve
             if (op === 'register') {
               const user = newUser();
               username = user.username;
-              answer = await request(base, 'POST', n % 2 ? '/register' : '/create_user', { body: n % 2 ? user : { username: user.username, email: user.email, password: user.password } });
+              answer = await request(base, 'POST', n % 2 ? '/register' : '/create_user', {
+                body: n % 2 ? user : { username: user.username, email: user.email, password: user.password },
+              });
             } else if (op === 'login') answer = await request(base, 'POST', '/login', { body: { username: people[i]!.username, password: PASSWORD } });
             else if (op === 'me') answer = await request(base, 'GET', '/me', { token: tokens[i] });
             else if (op === 'verify') answer = await request(base, 'GET', '/verify-token', { token: tokens[i] });
-            else answer = await request(base, 'PUT', '/training-profile', { token: tokens[i], body: { ...seedQuestionnaire(), basic_information: { ...seedQuestionnaire().basic_information, age: 20 + (n % 50) } } });
+            else
+              answer = await request(base, 'PUT', '/training-profile', {
+                token: tokens[i],
+                body: { ...seedQuestionnaire(), basic_information: { ...seedQuestionnaire().basic_information, age: 20 + (n % 50) } },
+              });
             records.push({ ...answer, op, username });
             if (typeof answer.status !== 'number' || answer.status >= 500) await sleep(20);
           }
@@ -587,7 +610,14 @@ describe.each(mysqlOnly)('kill -9 during a write burst on %s', () => {
       expect((await request(base, 'PUT', '/training-profile', { token: fresh, body: seedQuestionnaire() })).status).toBe(200);
       const again = newUser();
       expect((await request(base, 'POST', '/register', { body: again })).status).toBe(200);
-      figures.kill9 = { requests: answers.length, byClass: byClass(answers), answeredBeforeKill, registrationsOk: registered.length, restartReadyMs: readyMs, rows: state };
+      figures.kill9 = {
+        requests: answers.length,
+        byClass: byClass(answers),
+        answeredBeforeKill,
+        registrationsOk: registered.length,
+        restartReadyMs: readyMs,
+        rows: state,
+      };
     } finally {
       server.kill('SIGKILL');
       await db.destroy();
@@ -692,7 +722,9 @@ describe.each(limitStores)('rate limit on $kind with the $store store', ({ kind,
   it(`when 20 logins from one IP arrive at once, then exactly ${LIMIT} get through and 15 get 429`, async () => {
     const { app, user, close } = await limited();
     try {
-      const answers = await Promise.all(Array.from({ length: 20 }, () => request(app.base, 'POST', '/login', { body: { username: user.username, password: PASSWORD } })));
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () => request(app.base, 'POST', '/login', { body: { username: user.username, password: PASSWORD } })),
+      );
       const through = answers.filter((a) => a.status !== 429);
       expect(through.map((a) => a.status)).toEqual(Array(LIMIT).fill(200));
       expect(answers.filter((a) => a.status === 429)).toHaveLength(20 - LIMIT);

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databases, type DatabaseKind } from '../support/databases.js';
-import { startService, type Service } from '../support/service.js';
+import { type DatabaseKind, databases } from '../support/databases.js';
+import { type Service, startService } from '../support/service.js';
 import { signedInUser, type TestUser } from '../support/users.js';
 import {
   agent,
@@ -13,15 +13,15 @@ import {
   invalidArb,
   invalidBodyArb,
   pool,
+  type RawRequest,
   rawRequest,
+  type SpecOperation,
   satisfies,
   snapshot,
   specOperations,
   statusClass,
   toJsonText,
   validArb,
-  type RawRequest,
-  type SpecOperation,
 } from './bad-input.js';
 
 /**
@@ -57,7 +57,9 @@ const ops = specOperations();
 
 /** Percent-encodes the UTF-8 bytes (a lone surrogate becomes U+FFFD, as a browser would send it). */
 export function pct(value: string): string {
-  return [...Buffer.from(value, 'utf8')].map((b) => (/[A-Za-z0-9_.~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+  return [...Buffer.from(value, 'utf8')]
+    .map((b) => (/[A-Za-z0-9_.~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`))
+    .join('');
 }
 
 function encodeQuery(pairs: [string, string][]): string {
@@ -65,7 +67,11 @@ function encodeQuery(pairs: [string, string][]): string {
 }
 
 /** A request of `op`, with the given parts (valid ones where not given). */
-function build(op: SpecOperation, token: string | undefined, parts: { pathParam?: string; query?: string; body?: { text?: string | Buffer; contentType?: string }; headers?: Record<string, string | string[]> }): RawRequest {
+function build(
+  op: SpecOperation,
+  token: string | undefined,
+  parts: { pathParam?: string; query?: string; body?: { text?: string | Buffer; contentType?: string }; headers?: Record<string, string | string[]> },
+): RawRequest {
   const path = op.path.replace(/\{[^}]+\}/, pct(parts.pathParam ?? 'sess_abcdefghij'));
   const headers: Record<string, string | string[]> = {};
   if (token && op.auth !== 'none') headers.authorization = `Bearer ${token}`;
@@ -77,15 +83,33 @@ function build(op: SpecOperation, token: string | undefined, parts: { pathParam?
 function queryArb(op: SpecOperation, valid: boolean): fc.Arbitrary<string> {
   const params = op.parameters.filter((p) => p.in === 'query');
   if (params.length === 0) return fc.constant('');
-  const validPairs = fc.tuple(...params.map((p) => fc.oneof(fc.constant(String(p.example ?? '')), validArb(p.schema).map(String)).map((v) => [p.name, v] as [string, string])));
+  const validPairs = fc.tuple(
+    ...params.map((p) => fc.oneof(fc.constant(String(p.example ?? '')), validArb(p.schema).map(String)).map((v) => [p.name, v] as [string, string])),
+  );
   if (valid) return validPairs.map(encodeQuery);
   const p = params[0]!;
   return fc.oneof(
     fc.constant(''),
-    invalidArb(p.schema).filter((v) => typeof v === 'string').map((v) => encodeQuery([[p.name, v as string]])),
+    invalidArb(p.schema)
+      .filter((v) => typeof v === 'string')
+      .map((v) => encodeQuery([[p.name, v as string]])),
     fc.constantFrom(...EVIL_STRINGS.filter((e) => !satisfies(p.schema, e))).map((v) => encodeQuery([[p.name, v]])),
-    fc.constantFrom(`?${p.name}=`, `?${p.name}`, `?${p.name}[]=a`, `?${p.name}[a]=b`, `?${p.name}=%ZZ`, `?${p.name}=%E0%A4%A`, `?${p.name}=%00`, `?${p.name}=%C0%AF`, `?${p.name.toUpperCase()}=x`),
-    fc.tuple(validPairs, validPairs).map(([a, b]) => encodeQuery([...a, ...b])).filter((q) => new Set(q.slice(1).split('&')).size > 1).map((q) => q),
+    fc.constantFrom(
+      `?${p.name}=`,
+      `?${p.name}`,
+      `?${p.name}[]=a`,
+      `?${p.name}[a]=b`,
+      `?${p.name}=%ZZ`,
+      `?${p.name}=%E0%A4%A`,
+      `?${p.name}=%00`,
+      `?${p.name}=%C0%AF`,
+      `?${p.name.toUpperCase()}=x`,
+    ),
+    fc
+      .tuple(validPairs, validPairs)
+      .map(([a, b]) => encodeQuery([...a, ...b]))
+      .filter((q) => new Set(q.slice(1).split('&')).size > 1)
+      .map((q) => q),
     fc.constant(`?${p.name}=${'9'.repeat(5000)}`),
   );
 }
@@ -93,8 +117,19 @@ function queryArb(op: SpecOperation, valid: boolean): fc.Arbitrary<string> {
 function junkQueryArb(): fc.Arbitrary<string> {
   return fc.oneof(
     fc.constant(''),
-    fc.array(fc.tuple(fc.constantFrom('a', 'x', '__proto__', 'constructor', 'user_id', 'sort', 'q'), fc.constantFrom(...EVIL_STRINGS)), { maxLength: 4 }).map(encodeQuery),
-    fc.constantFrom('?a=1&a=2&a=3', '?%ZZ=1', '?a=%E0%A4%A', '?=', '?&&&', `?q=${'x'.repeat(6000)}`, '?__proto__[polluted]=yes', '?constructor[prototype][polluted]=yes'),
+    fc
+      .array(fc.tuple(fc.constantFrom('a', 'x', '__proto__', 'constructor', 'user_id', 'sort', 'q'), fc.constantFrom(...EVIL_STRINGS)), { maxLength: 4 })
+      .map(encodeQuery),
+    fc.constantFrom(
+      '?a=1&a=2&a=3',
+      '?%ZZ=1',
+      '?a=%E0%A4%A',
+      '?=',
+      '?&&&',
+      `?q=${'x'.repeat(6000)}`,
+      '?__proto__[polluted]=yes',
+      '?constructor[prototype][polluted]=yes',
+    ),
   );
 }
 
@@ -125,7 +160,11 @@ const BAD_AUTH: ((token: string) => Record<string, string | string[]>)[] = [
 function badAuthArb(op: SpecOperation, token: string): fc.Arbitrary<Generated> {
   const variants = op.auth === 'required' ? [...BAD_AUTH, () => ({})] : BAD_AUTH;
   return fc.tuple(fc.nat({ max: variants.length - 1 }), queryArb(op, true), op.body ? validArb(op.body) : fc.constant(undefined)).map(([i, query, body]) => ({
-    ...build(op, undefined, { query, headers: variants[i]!(token), body: body === undefined ? undefined : { text: toJsonText(body), contentType: 'application/json' } }),
+    ...build(op, undefined, {
+      query,
+      headers: variants[i]!(token),
+      body: body === undefined ? undefined : { text: toJsonText(body), contentType: 'application/json' },
+    }),
     label: `bad auth #${i}`,
     must4xx: true,
   }));
@@ -141,34 +180,51 @@ function hostileArb(op: SpecOperation, token: string): fc.Arbitrary<Generated> {
   if (op.body) {
     const valid = fc.oneof(fc.constant(op.bodyExample), validArb(op.body));
     parts.push(
-      fc.tuple(invalidBodyArb(op.body, valid), queryArb(op, true)).map(([body, query]) => ({ ...build(op, token, { body, query }), label: body.label, must4xx: true })),
+      fc
+        .tuple(invalidBodyArb(op.body, valid), queryArb(op, true))
+        .map(([body, query]) => ({ ...build(op, token, { body, query }), label: body.label, must4xx: true })),
     );
   }
   if (hasQuery) parts.push(queryArb(op, false).map((query) => ({ ...build(op, token, { query }), label: `bad query ${query.slice(0, 40)}`, must4xx: true })));
   if (pathParam) {
     parts.push(
-      fc.oneof(invalidArb(pathParam.schema).map((v) => (typeof v === 'string' ? v : JSON.stringify(v))), fc.constantFrom(...EVIL_STRINGS), validArb(pathParam.schema).map(String))
+      fc
+        .oneof(
+          invalidArb(pathParam.schema).map((v) => (typeof v === 'string' ? v : JSON.stringify(v))),
+          fc.constantFrom(...EVIL_STRINGS),
+          validArb(pathParam.schema).map(String),
+        )
         .map((id) => ({ ...build(op, token, { pathParam: id }), label: `session id ${JSON.stringify(id).slice(0, 40)}`, must4xx: true })),
     );
   }
   if (!op.body && !hasQuery && !pathParam) {
     // Nothing to get wrong but what the operation ignores: junk queries, headers and bodies on a GET.
     parts.push(
-      fc.tuple(junkQueryArb(), fc.constantFrom<Record<string, string | string[]>>(
-        {},
-        { 'if-none-match': '"\u00ff"' },
-        { 'if-none-match': "' OR '1'='1" },
-        { 'if-none-match': 'x'.repeat(300) },
-        { 'if-none-match': ['"a"', '"b"'] },
-        { 'x-request-id': "'; DROP TABLE users; --" },
-        { accept: 'text/html' },
-        { 'content-type': 'text/plain' },
-        { cookie: '__proto__=x' },
-      ), fc.constantFrom<string | undefined>(undefined, '{"a":1}', '[', 'x'.repeat(20_000))).map(([query, headers, body]) => ({
-        ...build(op, token, { query, headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : { text: body } }),
-        label: 'junk the operation ignores',
-        must4xx: false,
-      })),
+      fc
+        .tuple(
+          junkQueryArb(),
+          fc.constantFrom<Record<string, string | string[]>>(
+            {},
+            { 'if-none-match': '"\u00ff"' },
+            { 'if-none-match': "' OR '1'='1" },
+            { 'if-none-match': 'x'.repeat(300) },
+            { 'if-none-match': ['"a"', '"b"'] },
+            { 'x-request-id': "'; DROP TABLE users; --" },
+            { accept: 'text/html' },
+            { 'content-type': 'text/plain' },
+            { cookie: '__proto__=x' },
+          ),
+          fc.constantFrom<string | undefined>(undefined, '{"a":1}', '[', 'x'.repeat(20_000)),
+        )
+        .map(([query, headers, body]) => ({
+          ...build(op, token, {
+            query,
+            headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+            body: body === undefined ? undefined : { text: body },
+          }),
+          label: 'junk the operation ignores',
+          must4xx: false,
+        })),
     );
   }
   return fc.oneof(...parts);
@@ -178,15 +234,17 @@ function hostileArb(op: SpecOperation, token: string): fc.Arbitrary<Generated> {
 function mixedArb(op: SpecOperation, token: string): fc.Arbitrary<Generated> {
   const body = op.body ? fc.oneof(fc.constant(op.bodyExample), validArb(op.body)) : fc.constant(undefined);
   const pathParam = op.parameters.find((p) => p.in === 'path');
-  return fc.tuple(body, queryArb(op, true), pathParam ? validArb(pathParam.schema).map(String) : fc.constant(undefined), fc.oneof(fc.constant(''), junkQueryArb())).map(([b, query, id, junk]) => ({
-    ...build(op, token, {
-      body: b === undefined ? undefined : { text: toJsonText(b), contentType: 'application/json' },
-      query: query + (junk && query ? '&' + junk.slice(1) : junk),
-      pathParam: id,
-    }),
-    label: 'mixed',
-    must4xx: false,
-  }));
+  return fc
+    .tuple(body, queryArb(op, true), pathParam ? validArb(pathParam.schema).map(String) : fc.constant(undefined), fc.oneof(fc.constant(''), junkQueryArb()))
+    .map(([b, query, id, junk]) => ({
+      ...build(op, token, {
+        body: b === undefined ? undefined : { text: toJsonText(b), contentType: 'application/json' },
+        query: query + (junk && query ? '&' + junk.slice(1) : junk),
+        pathParam: id,
+      }),
+      label: 'mixed',
+      must4xx: false,
+    }));
 }
 
 function short(text: string): string {
@@ -202,7 +260,10 @@ async function runBatch(service: Service, requests: Generated[], tally: Tally, f
       if (req.must4xx && (res.status < 400 || res.status >= 500)) throw new Error(`expected 4xx, got ${res.status} ${res.text.slice(0, 200)}`);
     } catch (err) {
       tally.byClass.failed = (tally.byClass.failed ?? 0) + 1;
-      if (failures.length < 30) failures.push(`${opId} [${req.label}] ${req.method} ${req.path.slice(0, 120)} body=${String(req.body ?? '').slice(0, 120)}: ${short((err as Error).message)}`);
+      if (failures.length < 30)
+        failures.push(
+          `${opId} [${req.label}] ${req.method} ${req.path.slice(0, 120)} body=${String(req.body ?? '').slice(0, 120)}: ${short((err as Error).message)}`,
+        );
     }
   });
 }
@@ -240,41 +301,53 @@ function fuzzSuite(kind: DatabaseKind, runs: number) {
     await service?.close();
   });
 
-  it.each(ops.map((op) => [op.operationId, op] as const))('%s: hostile requests are 4xx in the envelope and write nothing; mixed ones match the spec', async (opId, op) => {
-    const user: TestUser & { token: string } = await signedInUser(service);
-    const seed = SEED + ops.indexOf(op);
-    const hostile = fc.sample(hostileArb(op, user.token), { numRuns: runs, seed });
-    const tally = { hostile: { sent: 0, byClass: {} }, mixed: { sent: 0, byClass: {} }, rowsChecked: 0 };
-    report[opId] = tally;
-    const failures: string[] = [];
+  it.each(ops.map((op) => [op.operationId, op] as const))(
+    '%s: hostile requests are 4xx in the envelope and write nothing; mixed ones match the spec',
+    async (opId, op) => {
+      const user: TestUser & { token: string } = await signedInUser(service);
+      const seed = SEED + ops.indexOf(op);
+      const hostile = fc.sample(hostileArb(op, user.token), { numRuns: runs, seed });
+      const tally = { hostile: { sent: 0, byClass: {} }, mixed: { sent: 0, byClass: {} }, rowsChecked: 0 };
+      report[opId] = tally;
+      const failures: string[] = [];
 
-    const before = await snapshot(service.db);
-    await runBatch(service, hostile, tally.hostile, failures, opId);
-    const after = await snapshot(service.db);
-    tally.rowsChecked = after.rows;
-    expect(failures, failures.join('\n')).toEqual([]);
-    expect(after, `${opId}: the hostile batch changed the database`).toEqual(before);
+      const before = await snapshot(service.db);
+      await runBatch(service, hostile, tally.hostile, failures, opId);
+      const after = await snapshot(service.db);
+      tally.rowsChecked = after.rows;
+      expect(failures, failures.join('\n')).toEqual([]);
+      expect(after, `${opId}: the hostile batch changed the database`).toEqual(before);
 
-    if (op.operationId === 'logout') {
-      // A valid logout ends the session: each gets a fresh one.
-      const requests: Generated[] = [];
-      for (let i = 0; i < 5; i += 1) {
-        const fresh = await signedInUser(service);
-        requests.push(...fc.sample(mixedArb(op, fresh.token), { numRuns: 1, seed: seed + i }));
+      if (op.operationId === 'logout') {
+        // A valid logout ends the session: each gets a fresh one.
+        const requests: Generated[] = [];
+        for (let i = 0; i < 5; i += 1) {
+          const fresh = await signedInUser(service);
+          requests.push(...fc.sample(mixedArb(op, fresh.token), { numRuns: 1, seed: seed + i }));
+        }
+        await runBatch(service, requests, tally.mixed, failures, opId);
+      } else {
+        const mixed = fc.sample(mixedArb(op, user.token), { numRuns: ARGON2.has(opId) ? Math.min(MIXED, 60) : MIXED, seed: seed + 1000 });
+        await runBatch(service, mixed, tally.mixed, failures, opId);
       }
-      await runBatch(service, requests, tally.mixed, failures, opId);
-    } else {
-      const mixed = fc.sample(mixedArb(op, user.token), { numRuns: ARGON2.has(opId) ? Math.min(MIXED, 60) : MIXED, seed: seed + 1000 });
-      await runBatch(service, mixed, tally.mixed, failures, opId);
-    }
-    expect(failures, failures.join('\n')).toEqual([]);
-    expect(tally.hostile.sent + tally.mixed.sent).toBeGreaterThanOrEqual(runs);
-  });
+      expect(failures, failures.join('\n')).toEqual([]);
+      expect(tally.hostile.sent + tally.mixed.sent).toBeGreaterThanOrEqual(runs);
+    },
+  );
 
   it('after __proto__ and constructor payloads, Object.prototype is clean and the service still works', async () => {
     for (const path of ['/api/v1/register', '/api/v1/profile', '/api/v1/user-data', '/api/v1/training-profile']) {
-      for (const text of ['{"__proto__":{"polluted":"yes"}}', '{"constructor":{"prototype":{"polluted":"yes"}}}', '{"user_profile":{"__proto__":{"is_admin":true}}}']) {
-        const res = await rawRequest(service.url, { method: path.endsWith('register') ? 'POST' : path.endsWith('user-data') ? 'POST' : 'PUT', path, headers: { 'content-type': 'application/json' }, body: text });
+      for (const text of [
+        '{"__proto__":{"polluted":"yes"}}',
+        '{"constructor":{"prototype":{"polluted":"yes"}}}',
+        '{"user_profile":{"__proto__":{"is_admin":true}}}',
+      ]) {
+        const res = await rawRequest(service.url, {
+          method: path.endsWith('register') ? 'POST' : path.endsWith('user-data') ? 'POST' : 'PUT',
+          path,
+          headers: { 'content-type': 'application/json' },
+          body: text,
+        });
         expect(res.status, `${path} ${text}`).toBeGreaterThanOrEqual(400);
         expect(res.status).toBeLessThan(500);
       }
@@ -309,7 +382,13 @@ describe.each(databases)('schema-valid requests the service refuses on %s', (kin
     const b = await signedInUser(service);
     const before = await snapshot(service.db);
     const refused: [string, string, Record<string, unknown> | undefined, string | undefined, number][] = [
-      ['POST', '/register', { username: a.username.toUpperCase(), email: 'fresh1@example.com', password: 'SecurePass123!', full_name: 'New Person' }, undefined, 400],
+      [
+        'POST',
+        '/register',
+        { username: a.username.toUpperCase(), email: 'fresh1@example.com', password: 'SecurePass123!', full_name: 'New Person' },
+        undefined,
+        400,
+      ],
       ['POST', '/register', { username: 'fresh_name_1', email: a.email.toUpperCase(), password: 'SecurePass123!', full_name: 'New Person' }, undefined, 400],
       ['POST', '/create_user', { username: a.username, email: 'fresh2@example.com', password: 'SecurePass123!', bio: 'x' }, undefined, 400],
       ['POST', '/login', { username: a.username, password: 'WrongPass123!' }, undefined, 400],
@@ -319,7 +398,17 @@ describe.each(databases)('schema-valid requests the service refuses on %s', (kin
       ['PUT', '/profile', { bio: 'must not be stored', full_name: 'Changed Name', country: 'zz' }, a.token, 400],
       ['PUT', '/profile', { bio: 'must not be stored', username: b.username.toLowerCase() }, a.token, 400],
       ['PUT', '/profile', { bio: 'must not be stored', email: b.email.toUpperCase() }, a.token, 400],
-      ['POST', '/user-data', { user_profile: { email: b.email, full_name: 'Changed Name' }, settings: { privacy: { profile_visibility: 'private' } }, training_profile: { level: 'advanced' } }, a.token, 400],
+      [
+        'POST',
+        '/user-data',
+        {
+          user_profile: { email: b.email, full_name: 'Changed Name' },
+          settings: { privacy: { profile_visibility: 'private' } },
+          training_profile: { level: 'advanced' },
+        },
+        a.token,
+        400,
+      ],
       ['POST', '/user-data', { user_profile: { country: 'zz' }, settings: { notifications: { push: true } } }, a.token, 400],
       ['DELETE', '/active-sessions/sess_doesnotexist0', undefined, a.token, 404],
       ['GET', '/get_user_details?user_id=999999', undefined, undefined, 400],
@@ -377,7 +466,10 @@ describe.each(databases)('malformed HTTP on %s', (kind) => {
     ['an invalid method', 'G@T / HTTP/1.1\r\nHost: x\r\n\r\n'],
     ['a bad header line', 'GET /healthz HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n'],
     ['a NUL in a header', 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\u0000b\r\n\r\n'],
-    ['both Content-Length and chunked', 'POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'],
+    [
+      'both Content-Length and chunked',
+      'POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+    ],
     ['a bad chunk size', 'POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n{}\r\n0\r\n\r\n'],
     ['two Content-Lengths', 'POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}'],
   ])('when a request has %s, then 400 in the envelope', async (_name, bytes) => {
@@ -388,22 +480,40 @@ describe.each(databases)('malformed HTTP on %s', (kind) => {
   it('when a body is just over 16 KiB, then 413; just under, then the body is read', async () => {
     const filler = (n: number) => `{"username":"u","password":"p","x":"${'a'.repeat(n)}"}`;
     const base = filler(0).length;
-    const over = await checkedRequest(service, { method: 'POST', path: '/api/v1/login', headers: { 'content-type': 'application/json' }, body: filler(16 * 1024 - base + 1) });
+    const over = await checkedRequest(service, {
+      method: 'POST',
+      path: '/api/v1/login',
+      headers: { 'content-type': 'application/json' },
+      body: filler(16 * 1024 - base + 1),
+    });
     expect(over.status).toBe(413);
-    const under = await checkedRequest(service, { method: 'POST', path: '/api/v1/login', headers: { 'content-type': 'application/json' }, body: filler(16 * 1024 - base) });
+    const under = await checkedRequest(service, {
+      method: 'POST',
+      path: '/api/v1/login',
+      headers: { 'content-type': 'application/json' },
+      body: filler(16 * 1024 - base),
+    });
     expect(under.status).toBe(400);
     expect(under.body.text).toBe('Invalid request');
-    const chunkedOver = await checkedRequest(service, { method: 'POST', path: '/api/v1/login', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, body: undefined });
+    const chunkedOver = await checkedRequest(service, {
+      method: 'POST',
+      path: '/api/v1/login',
+      headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      body: undefined,
+    });
     expect(chunkedOver.status).toBeLessThan(500);
   });
 
   it('when a query parameter is repeated, then 400', async () => {
-    for (const path of ['/check-availability?username=alice&username=bob', '/check-email-availability?email=a%40example.com&email=b%40example.com', '/get_user_details?user_id=1&user_id=2']) {
+    for (const path of [
+      '/check-availability?username=alice&username=bob',
+      '/check-email-availability?email=a%40example.com&email=b%40example.com',
+      '/get_user_details?user_id=1&user_id=2',
+    ]) {
       const res = await service.call('GET', path);
       expect(res.status, path).toBe(400);
     }
   });
-
 });
 
 afterAll(() => agent.destroy());

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../support/databases.js';
-import { startService, type Service } from '../support/service.js';
-import { registerUser, signedInUser, uniqueName, type TestUser } from '../support/users.js';
-import { CHECKED_TABLES, SQL_INJECTION, checkedRequest, snapshot } from './bad-input.js';
+import { type Service, startService } from '../support/service.js';
+import { registerUser, signedInUser, type TestUser, uniqueName } from '../support/users.js';
+import { CHECKED_TABLES, checkedRequest, SQL_INJECTION, snapshot } from './bad-input.js';
 
 /**
  * SQL-injection strings in every string field and query parameter: each request gets a 4xx
@@ -78,7 +78,13 @@ describe.each(databases)('SQL injection on %s', (kind) => {
     for (const value of SQL_INJECTION) {
       for (const field of ['username', 'email', 'full_name', 'password'] as const) {
         const username = uniqueName('inj');
-        const body: Record<string, string> = { username, email: `${username}@example.com`, password: 'SecurePass123!', full_name: 'Injected Name', [field]: value };
+        const body: Record<string, string> = {
+          username,
+          email: `${username}@example.com`,
+          password: 'SecurePass123!',
+          full_name: 'Injected Name',
+          [field]: value,
+        };
         const res = await service.call('POST', '/register', { body });
         expect([200, 400], `${field}=${value}`).toContain(res.status);
         if (res.status !== 200) continue;
@@ -108,7 +114,10 @@ describe.each(databases)('SQL injection on %s', (kind) => {
       expect(me.body.user_profile.bio).toBe(value);
       expect(me.body.user_profile.username).toBe('alice');
 
-      const data = await service.call('POST', '/user-data', { token: alice.token, body: { user_profile: { full_name: `D ${value}`.slice(0, 100) }, settings: { privacy: { profile_visibility: value } } } });
+      const data = await service.call('POST', '/user-data', {
+        token: alice.token,
+        body: { user_profile: { full_name: `D ${value}`.slice(0, 100) }, settings: { privacy: { profile_visibility: value } } },
+      });
       expect(data.status, value).toBe(400);
       const level = await service.call('POST', '/user-data', { token: alice.token, body: { training_profile: { level: value } } });
       expect(level.status, value).toBe(400);
@@ -136,15 +145,31 @@ describe.each(databases)('SQL injection on %s', (kind) => {
   it('when injection strings are sent as session ids, tokens, passwords to change and headers, then 4xx and nothing changes', async () => {
     const before = await snapshot(service.db);
     for (const value of SQL_INJECTION) {
-      const revoke = await checkedRequest(service, { method: 'DELETE', path: `/api/v1/active-sessions/${q(value)}`, headers: { authorization: `Bearer ${alice.token}` } });
+      const revoke = await checkedRequest(service, {
+        method: 'DELETE',
+        path: `/api/v1/active-sessions/${q(value)}`,
+        headers: { authorization: `Bearer ${alice.token}` },
+      });
       expect([400, 404], value).toContain(revoke.status);
       const revokeLike = await service.call('DELETE', `/active-sessions/sess_${q(value.replace(/[^A-Za-z0-9_-]/g, '_'))}xxxxxx`, { token: alice.token });
       expect([400, 404], value).toContain(revokeLike.status);
-      const token = await checkedRequest(service, { method: 'GET', path: '/api/v1/me', headers: { authorization: `Bearer ${value.replace(/[^\x20-\x7e]/g, '')}` } });
+      const token = await checkedRequest(service, {
+        method: 'GET',
+        path: '/api/v1/me',
+        headers: { authorization: `Bearer ${value.replace(/[^\x20-\x7e]/g, '')}` },
+      });
       expect(token.status, value).toBe(401);
       const change = await service.call('PUT', '/change-password', { token: alice.token, body: { current_password: value, new_password: 'Another$Pass99' } });
       expect(change.status, value).toBe(400);
-      const header = await checkedRequest(service, { method: 'GET', path: '/api/v1/me', headers: { authorization: `Bearer ${alice.token}`, 'x-request-id': value.replace(/[^\x20-\x7e]/g, ''), 'user-agent': value.replace(/[^\x20-\x7e]/g, '') } });
+      const header = await checkedRequest(service, {
+        method: 'GET',
+        path: '/api/v1/me',
+        headers: {
+          authorization: `Bearer ${alice.token}`,
+          'x-request-id': value.replace(/[^\x20-\x7e]/g, ''),
+          'user-agent': value.replace(/[^\x20-\x7e]/g, ''),
+        },
+      });
       expect(header.status).toBe(200);
       expect(header.headers['x-request-id']).toMatch(/^[A-Za-z0-9._-]{1,128}$/);
     }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityKey } from '../../src/users/identity.js';
 import { databases } from '../support/databases.js';
-import { startService, type Service } from '../support/service.js';
+import { type Service, startService } from '../support/service.js';
 import { registerUser, signedInUser, uniqueName } from '../support/users.js';
 import { snapshot } from './bad-input.js';
 
@@ -39,10 +39,14 @@ describe.each(databases)('case and Unicode variants of names on %s', (kind) => {
     const variants = [base.toLowerCase(), base.toUpperCase(), base.replace(/^a/i, (c) => (c === 'a' ? 'A' : 'a'))];
     for (const variant of variants) {
       expect((await service.call('GET', `/check-availability?username=${q(variant)}`)).body).toEqual({ username: variant, available: false });
-      const reg = await service.call('POST', '/register', { body: { username: variant, email: `${uniqueName()}@example.com`, password: 'SecurePass123!', full_name: 'Other Person' } });
+      const reg = await service.call('POST', '/register', {
+        body: { username: variant, email: `${uniqueName()}@example.com`, password: 'SecurePass123!', full_name: 'Other Person' },
+      });
       expect(reg.status).toBe(400);
       expect(reg.body.text).toBe('Username already taken');
-      const legacy = await service.call('POST', '/create_user', { body: { username: variant, email: `${uniqueName()}@example.com`, password: 'SecurePass123!' } });
+      const legacy = await service.call('POST', '/create_user', {
+        body: { username: variant, email: `${uniqueName()}@example.com`, password: 'SecurePass123!' },
+      });
       expect(legacy.status).toBe(400);
       expect(legacy.body.text).toBe('Username already taken');
       const login = await service.call('POST', '/login', { body: { username: variant, password: user.password } });
@@ -66,7 +70,9 @@ describe.each(databases)('case and Unicode variants of names on %s', (kind) => {
     const user = await signedInUser(service, { email });
     for (const variant of [email.toLowerCase(), email.toUpperCase()]) {
       expect((await service.call('GET', `/check-email-availability?email=${q(variant)}`)).body).toEqual({ email: variant, available: false });
-      const reg = await service.call('POST', '/register', { body: { username: uniqueName(), email: variant, password: 'SecurePass123!', full_name: 'Other Person' } });
+      const reg = await service.call('POST', '/register', {
+        body: { username: uniqueName(), email: variant, password: 'SecurePass123!', full_name: 'Other Person' },
+      });
       expect(reg.status).toBe(400);
       expect(reg.body.text).toBe('Email already taken');
       const legacy = await service.call('POST', '/create_user', { body: { username: uniqueName(), email: variant, password: 'SecurePass123!' } });
@@ -95,8 +101,12 @@ describe.each(databases)('case and Unicode variants of names on %s', (kind) => {
         expect(name.normalize('NFC')).toBe(pair[0].normalize('NFC'));
         const availability = await service.call('GET', `/check-availability?username=${q(name)}`);
         const email = await service.call('GET', `/check-email-availability?email=${q(`${name}@example.com`)}`);
-        const reg = await service.call('POST', '/register', { body: { username: name, email: `${name}@example.com`, password: 'SecurePass123!', full_name: name } });
-        const regAsciiName = await service.call('POST', '/register', { body: { username: uniqueName(), email: `${name}@example.com`, password: 'SecurePass123!', full_name: name } });
+        const reg = await service.call('POST', '/register', {
+          body: { username: name, email: `${name}@example.com`, password: 'SecurePass123!', full_name: name },
+        });
+        const regAsciiName = await service.call('POST', '/register', {
+          body: { username: uniqueName(), email: `${name}@example.com`, password: 'SecurePass123!', full_name: name },
+        });
         const login = await service.call('POST', '/login', { body: { username: name, password: 'SecurePass123!' } });
         const profile = await service.call('PUT', '/profile', { token, body: { email: `${name}@example.com` } });
         const rename = await service.call('PUT', '/profile', { token, body: { username: name } });

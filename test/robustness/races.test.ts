@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activeSessionCount, userIdOf } from '../auth-helpers.js';
-import { databases, type DatabaseKind } from '../support/databases.js';
+import { type DatabaseKind, databases } from '../support/databases.js';
 import { linkToken, type Mailbox } from '../support/mailbox.js';
-import { startService, startServiceWithMail, type CallResult, type MailService, type Service } from '../support/service.js';
+import { type CallResult, type MailService, type Service, startService, startServiceWithMail } from '../support/service.js';
 import { loginUser, registerUser, uniqueName } from '../support/users.js';
 
 // Races against the running service. On MySQL each race is repeated ROUNDS times (row locks and
@@ -54,7 +54,9 @@ describe.each(databases)('races on %s', (kind) => {
       const results = await Promise.all(
         Array.from({ length: 50 }, (_, i) => {
           const body = { username: caseVariant(base, i), email: `${base}_${i}@example.com`, password: 'SecurePass123!' };
-          return i % 2 === 0 ? service.call('POST', '/register', { body: { ...body, full_name: 'Race Runner' } }) : service.call('POST', '/create_user', { body });
+          return i % 2 === 0
+            ? service.call('POST', '/register', { body: { ...body, full_name: 'Race Runner' } })
+            : service.call('POST', '/create_user', { body });
         }),
       );
       for (const [status, n] of Object.entries(tally(results))) statuses[status] = (statuses[status] ?? 0) + n;
@@ -84,11 +86,16 @@ describe.each(databases)('races on %s', (kind) => {
           await sleep(5);
         }
       })();
-      const results = await Promise.all(Array.from({ length: 40 }, () => service.call('POST', '/login', { body: { username: user.username, password: user.password } })));
+      const results = await Promise.all(
+        Array.from({ length: 40 }, () => service.call('POST', '/login', { body: { username: user.username, password: user.password } })),
+      );
       sampling = false;
       await sampler;
       for (const [status, n] of Object.entries(tally(results))) statuses[status] = (statuses[status] ?? 0) + n;
-      expect(results.filter((r) => r.status === 200), JSON.stringify(tally(results))).toHaveLength(LIMIT);
+      expect(
+        results.filter((r) => r.status === 200),
+        JSON.stringify(tally(results)),
+      ).toHaveLength(LIMIT);
       for (const r of results.filter((x) => x.status !== 200)) expect(r.body).toEqual({ code: 400, text: 'Too many tokens' });
       expect(maxSeen).toBeLessThanOrEqual(LIMIT);
       expect(await activeSessionCount(service, userId)).toBe(LIMIT);
@@ -157,44 +164,49 @@ describe.each(databases)('races on %s', (kind) => {
     // A limit high enough that every old-password login can only fail on the password.
     const service = await startService(kind, { maxSessionsPerUser: 1000, authRateLimit: 0, loginFailureLimit: 0 });
     try {
-    for (let round = 0; round < rounds; round += 1) {
-      const user = await registerUser(service);
-      const userId = await userIdOf(service, user.username);
-      const token = await loginUser(service, user);
-      let changeAnsweredAt = Infinity;
-      let stopAt = Infinity;
-      const attempts: { sentAt: number; status: number }[] = [];
-      const worker = async () => {
-        while (Date.now() < stopAt) {
-          const sentAt = Date.now();
-          const res = await service.call('POST', '/login', { body: { username: user.username, password: user.password } });
-          attempts.push({ sentAt, status: res.status });
-          if (res.status !== 200) expect(res.body).toEqual({ code: 400, text: 'Invalid password' });
+      for (let round = 0; round < rounds; round += 1) {
+        const user = await registerUser(service);
+        const userId = await userIdOf(service, user.username);
+        const token = await loginUser(service, user);
+        let changeAnsweredAt = Infinity;
+        let stopAt = Infinity;
+        const attempts: { sentAt: number; status: number }[] = [];
+        const worker = async () => {
+          while (Date.now() < stopAt) {
+            const sentAt = Date.now();
+            const res = await service.call('POST', '/login', { body: { username: user.username, password: user.password } });
+            attempts.push({ sentAt, status: res.status });
+            if (res.status !== 200) expect(res.body).toEqual({ code: 400, text: 'Invalid password' });
+          }
+        };
+        const workers = Array.from({ length: 4 }, worker);
+        await sleep(60 + (round % 5) * 20);
+        const change = await service.call('PUT', '/change-password', { token, body: { current_password: user.password, new_password: 'NewSecret456!' } });
+        changeAnsweredAt = Date.now();
+        stopAt = changeAnsweredAt + 150;
+        await Promise.all(workers);
+        expect(change.status).toBe(200);
+        for (const a of attempts) {
+          statuses[a.status] = (statuses[a.status] ?? 0) + 1;
+          if (a.sentAt > changeAnsweredAt) {
+            sentAfter += 1;
+            expect(a.status).toBe(400);
+          }
         }
-      };
-      const workers = Array.from({ length: 4 }, worker);
-      await sleep(60 + (round % 5) * 20);
-      const change = await service.call('PUT', '/change-password', { token, body: { current_password: user.password, new_password: 'NewSecret456!' } });
-      changeAnsweredAt = Date.now();
-      stopAt = changeAnsweredAt + 150;
-      await Promise.all(workers);
-      expect(change.status).toBe(200);
-      for (const a of attempts) {
-        statuses[a.status] = (statuses[a.status] ?? 0) + 1;
-        if (a.sentAt > changeAnsweredAt) {
-          sentAfter += 1;
-          expect(a.status).toBe(400);
-        }
+        // Every old-password session that exists was created before the change committed, so
+        // the change revoked it: the only active session left is the changer's own.
+        expect(await activeSessionCount(service, userId)).toBe(1);
+        expect((await service.call('GET', '/verify-token', { token })).status).toBe(200);
+        const changed = await service.db('users').where({ id: userId }).first('updated_at');
+        const late = await service
+          .db('sessions')
+          .where({ user_id: userId })
+          .whereNull('revoked_at')
+          .andWhere('created_at', '>', Number(changed.updated_at))
+          .select('id');
+        expect(late).toHaveLength(0);
+        expect(await loginUser(service, { username: user.username, password: 'NewSecret456!' })).toBeTypeOf('string');
       }
-      // Every old-password session that exists was created before the change committed, so
-      // the change revoked it: the only active session left is the changer's own.
-      expect(await activeSessionCount(service, userId)).toBe(1);
-      expect((await service.call('GET', '/verify-token', { token })).status).toBe(200);
-      const changed = await service.db('users').where({ id: userId }).first('updated_at');
-      const late = await service.db('sessions').where({ user_id: userId }).whereNull('revoked_at').andWhere('created_at', '>', Number(changed.updated_at)).select('id');
-      expect(late).toHaveLength(0);
-      expect(await loginUser(service, { username: user.username, password: 'NewSecret456!' })).toBeTypeOf('string');
-    }
     } finally {
       await service.close();
     }
@@ -231,7 +243,9 @@ describe.each(databases)('token and mail races on %s', (kind) => {
     const statuses: Record<string, number> = {};
     for (let round = 0; round < rounds; round += 1) {
       const login = await loginTokens(service);
-      const answers = await Promise.all(Array.from({ length: 20 }, () => service.call('POST', '/token/refresh', { body: { refresh_token: login.refresh_token } })));
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () => service.call('POST', '/token/refresh', { body: { refresh_token: login.refresh_token } })),
+      );
       for (const [status, n] of Object.entries(tally(answers))) statuses[status] = (statuses[status] ?? 0) + n;
       expect(answers.every((a) => a.status === 200)).toBe(true);
       const successors = new Set(answers.map((a) => a.body.refresh_token as string));
@@ -248,12 +262,21 @@ describe.each(databases)('token and mail races on %s', (kind) => {
     const statuses: Record<string, number> = {};
     for (let round = 0; round < rounds; round += 1) {
       const login = await loginTokens(strict);
-      const answers = await Promise.all(Array.from({ length: 20 }, () => strict.call('POST', '/token/refresh', { body: { refresh_token: login.refresh_token } })));
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () => strict.call('POST', '/token/refresh', { body: { refresh_token: login.refresh_token } })),
+      );
       for (const [status, n] of Object.entries(tally(answers))) statuses[status] = (statuses[status] ?? 0) + n;
       expect(answers.map((a) => a.status).sort()).toEqual([200, ...Array(19).fill(401)]);
       const winner = answers.find((a) => a.status === 200) as CallResult;
       expect((await strict.call('GET', '/verify-token', { token: winner.body.access_token })).status).toBe(401);
-      expect((await strict.db('sessions').where({ id: sidOf(login.access_token) }).first()).revoked_at).not.toBeNull();
+      expect(
+        (
+          await strict
+            .db('sessions')
+            .where({ id: sidOf(login.access_token) })
+            .first()
+        ).revoked_at,
+      ).not.toBeNull();
     }
     figures.refreshRaceNoGrace = { rounds, refreshes: rounds * 20, statuses };
   });

@@ -1,14 +1,14 @@
-import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
 import type { Db } from '../../src/db/db.js';
-import { createLogger } from '../../src/log.js';
 import { answerClientErrors } from '../../src/http/client-errors.js';
-import { loadApi, type Api } from '../../src/http/spec.js';
+import { type Api, loadApi } from '../../src/http/spec.js';
+import { createLogger } from '../../src/log.js';
 import type { OutboxWorker, WorkerOptions } from '../../src/mail/worker.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
-import { startMailbox, type Mailbox } from './mailbox.js';
+import { type Mailbox, startMailbox } from './mailbox.js';
 
 let apiPromise: Promise<Api> | undefined;
 /** The spec, loaded once per test file and shared by every app it builds. */
@@ -134,7 +134,13 @@ export interface ServiceOptions {
 
 const TEST_WORKER: Partial<WorkerOptions> = { pollMs: 25, retryBaseMs: 100, maxDelayMs: 1000 };
 
-async function listen(db: Db, database: TestDatabase, config: Config, clock: (() => number) | undefined, options: ServiceOptions): Promise<Omit<Service, 'startPeer'> & { server: Server }> {
+async function listen(
+  db: Db,
+  database: TestDatabase,
+  config: Config,
+  clock: (() => number) | undefined,
+  options: ServiceOptions,
+): Promise<Omit<Service, 'startPeer'> & { server: Server }> {
   const api = await sharedApi();
   const app = await createApp({ db, config, clock, api, logger: createLogger('silent'), mailWorker: { ...TEST_WORKER, ...options.worker } });
   if (options.mailbox) app.mail.start();
