@@ -85,7 +85,7 @@ for (const [label, spec] of [
   [`${PADDED_OPERATIONS} ops`, await loadApi(paddedDocument())],
 ] as const) {
   const router = new Router();
-  for (const op of spec.getOperations()) router.register('/api/v1' + op.path.replace(/\{([^}]+)\}/g, ':$1'), [op.method.toUpperCase()], () => undefined);
+  for (const op of spec.getOperations()) router.register(`/api/v1${op.path.replace(/\{([^}]+)\}/g, ':$1')}`, [op.method.toUpperCase()], () => undefined);
   await cost(`@koa/router Router.match, ${label}  (our router, every request)`, () => router.match('/api/v1/survey-data', 'GET'));
   await cost(`openapi-backend router.matchOperation, ${label}  (handleRequest, every request)`, () =>
     spec.router.matchOperation({ method: 'GET', path: '/api/v1/survey-data', headers: {} }),

@@ -62,12 +62,12 @@ for (const file of positionals) {
     const frame = (byId.get(id) as ProfileNode).callFrame;
     if (frame.functionName === '(idle)') continue;
     const where = place(frame);
-    const key = `${frame.functionName || '(anonymous)'}  ${where}${frame.url ? ':' + (frame.lineNumber + 1) : ''}`;
+    const key = `${frame.functionName || '(anonymous)'}  ${where}${frame.url ? `:${frame.lineNumber + 1}` : ''}`;
     byFunction.set(key, (byFunction.get(key) ?? 0) + t);
     byPlace.set(where, (byPlace.get(where) ?? 0) + t);
   }
-  const pct = (t: number) => ((100 * t) / busy).toFixed(1).padStart(5) + '%';
-  const ms = (t: number) => (t / 1000).toFixed(0).padStart(7) + ' ms';
+  const pct = (t: number) => `${((100 * t) / busy).toFixed(1).padStart(5)}%`;
+  const ms = (t: number) => `${(t / 1000).toFixed(0).padStart(7)} ms`;
   console.log(`\n${file}\n  wall ${(total / 1e6).toFixed(1)} s, busy (not idle) ${(busy / 1e6).toFixed(1)} s; percentages are of busy time`);
   console.log(`\n  Top ${top} functions by self time:`);
   for (const [key, t] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${pct(t)} ${ms(t)}  ${key}`);
@@ -76,7 +76,7 @@ for (const file of positionals) {
 
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const label = (f: CallFrame) => `${f.functionName || '(anonymous)'}  ${place(f)}${f.url ? ':' + (f.lineNumber + 1) : ''}`;
+  const label = (f: CallFrame) => `${f.functionName || '(anonymous)'}  ${place(f)}${f.url ? `:${f.lineNumber + 1}` : ''}`;
 
   // Self time by owner: native and node: frames are charged to the nearest caller that lives
   // in a package or a project file (writev under Koa's respond -> koa, a SQLite step -> knex).

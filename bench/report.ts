@@ -57,7 +57,7 @@ export function targetsMarkdown(targets: Target[]): string {
     const status = t.met === undefined ? 'not measured' : t.met ? '**met**' : '**NOT met**';
     lines.push(`| ${t.name} | ${t.measured === undefined ? '—' : fmtRatio(t.measured)} | ${t.required} | ${status} |`);
   }
-  return lines.join('\n') + '\n\n' + targets.map((t) => `- ${t.name}: ${t.detail}`).join('\n');
+  return `${lines.join('\n')}\n\n${targets.map((t) => `- ${t.name}: ${t.detail}`).join('\n')}`;
 }
 
 export function printTable(rows: Row[]): void {
@@ -80,7 +80,7 @@ export function printTable(rows: Row[]): void {
   });
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] as string).length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === 7 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
-  console.log('\n' + line(header));
+  console.log(`\n${line(header)}`);
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of body) console.log(line(r));
 }
@@ -110,7 +110,7 @@ export function writeDocs(section: string): void {
     }
   }
   sections[dbKind] = `${start}\n${section.trim()}\n${end}`;
-  const text = [DOCS_HEADER.trim(), DOCS_FINDINGS.trim(), sections.mysql, sections.sqlite].filter(Boolean).join('\n\n') + '\n';
+  const text = `${[DOCS_HEADER.trim(), DOCS_FINDINGS.trim(), sections.mysql, sections.sqlite].filter(Boolean).join('\n\n')}\n`;
   mkdirSync(join(PROJECT_ROOT, 'docs'), { recursive: true });
   writeFileSync(DOCS_FILE, text);
   log(`wrote the ${dbKind} section of ${DOCS_FILE}`);

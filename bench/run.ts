@@ -191,7 +191,7 @@ async function main(): Promise<void> {
       // maps and clears 19 MiB), so one verify's time x cores is kept only for reference.
       const loneBefore = await argon2Verify(ARGON2_RUNS);
       const before = await argon2Rate(ARGON2_SECONDS, cores);
-      const m = await measure('POST /login' + (ROUNDS > 1 ? ` [${round + 1}/${ROUNDS}]` : ''), service, load, round === 0);
+      const m = await measure(`POST /login${ROUNDS > 1 ? ` [${round + 1}/${ROUNDS}]` : ''}`, service, load, round === 0);
       const after = await argon2Rate(ARGON2_SECONDS, cores);
       const loneAfter = await argon2Verify(ARGON2_RUNS);
       const ceilingRps = (before.rps + after.rps) / 2;
@@ -344,7 +344,7 @@ ${tableMarkdown(rows)}
 Targets:
 
 ${targetsMarkdown(targets)}
-${odd.length > 0 ? '\nNon-2xx answers: ' + odd.map(([name, m]) => `${name} ${JSON.stringify(m?.statusCodes)}`).join('; ') + '\n' : ''}`;
+${odd.length > 0 ? `\nNon-2xx answers: ${odd.map(([name, m]) => `${name} ${JSON.stringify(m?.statusCodes)}`).join('; ')}\n` : ''}`;
     writeDocs(section);
   }
 }

@@ -152,7 +152,7 @@ function jwtSecret(env: Env, production: boolean): { secret: string; warning?: s
   }
   const secret = randomBytes(48).toString('base64url');
   mkdirSync(dirname(GENERATED_SECRET_FILE), { recursive: true });
-  writeFileSync(GENERATED_SECRET_FILE, secret + '\n', { mode: 0o600 });
+  writeFileSync(GENERATED_SECRET_FILE, `${secret}\n`, { mode: 0o600 });
   return { secret, warning: `JWT_SECRET is not set: using a generated secret kept in ${GENERATED_SECRET_FILE}` };
 }
 

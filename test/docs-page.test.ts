@@ -222,27 +222,27 @@ describe('the API reference in a browser', () => {
     }
 
     // How to authenticate: the description says it, and Authorize offers bearerAuth.
-    expect(await page.locator('.swagger-ui .info .description').innerText()).toContain('Authorization: Bearer <token>');
+    expect(await page.locator('.swagger-ui .info .description').textContent()).toContain('Authorization: Bearer <token>');
     const authorize = page.locator('.btn.authorize').first();
     expect(await authorize.isVisible()).toBe(true);
     await authorize.click();
     const dialog = page.locator('.dialog-ux .modal-ux');
     await dialog.waitFor({ state: 'visible' });
-    expect(await dialog.innerText()).toContain('bearerAuth');
+    expect(await dialog.textContent()).toContain('bearerAuth');
     await page.locator('.dialog-ux .close-modal').click();
 
     // An operation's examples: the register request example and its 200 answer.
     await page.locator('#operations-auth-register .opblock-summary-control').click();
     const register = page.locator('#operations-auth-register');
     await register.locator('.opblock-body').waitFor({ state: 'visible' });
-    const registerText = await register.innerText();
+    const registerText = await register.textContent();
     expect(registerText).toContain('fit_user123');
     expect(registerText).toContain('User registered successfully');
 
     // The schemas section lists the components.
     const models = page.locator('section.models');
     await models.scrollIntoViewIfNeeded();
-    expect(await models.innerText()).toContain('TrainingProfile');
+    expect(await models.textContent()).toContain('TrainingProfile');
 
     mkdirSync(join(PROJECT_ROOT, 'var', 'screenshots'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });

@@ -184,7 +184,7 @@ describe.each(databases)('mail while the SMTP server is down on %s', (kind) => {
     expect(res.status).toBe(200);
     // A few failed attempts (the test worker retries after 100 ms, 200 ms, ...).
     const deadline = Date.now() + 10_000;
-    let row;
+    let row: any;
     do {
       await new Promise((r) => setTimeout(r, 100));
       row = await service.db('mail_outbox').where({ address: user.email }).first();

@@ -11,7 +11,11 @@ import { newUser } from './support/users.js';
 // Everything the service logs, as text: createLogger's real settings (redaction included),
 // written into memory instead of stdout.
 const sink = { text: '' };
-const capture = { write: (line: string) => void (sink.text += line) };
+const capture = {
+  write: (line: string) => {
+    sink.text += line;
+  },
+};
 
 const SECRET = 'secret knee injury';
 

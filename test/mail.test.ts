@@ -148,7 +148,11 @@ describe.each(databases)('mail and the log on %s', (kind) => {
   beforeAll(async () => {
     mailbox = await startMailbox();
     database = await createTestDatabase(kind);
-    const capture = { write: (line: string) => void (log += line) };
+    const capture = {
+      write: (line: string) => {
+        log += line;
+      },
+    };
     app = await createApp({ db: database.db, config: testConfig({ smtpUrl: mailbox.url }), api: await sharedApi(), logger: createLogger('trace', capture) });
   });
   afterAll(async () => {

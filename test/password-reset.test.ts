@@ -65,7 +65,7 @@ describe.each(databases)('password reset on %s', (kind) => {
     expect(res.status).toBe(202);
     expect(res.body).toEqual(ACCEPTED);
     const deadline = Date.now() + 5000;
-    let row;
+    let row: any;
     do {
       await new Promise((r) => setTimeout(r, 25));
       row = await service.db('mail_outbox').where({ address: nobody }).first();

@@ -37,7 +37,7 @@ export interface LoginResult {
 
 /** 18 random bytes: 144 bits, well past guessing. */
 function newSessionId(): string {
-  return 'sess_' + randomBytes(18).toString('base64url');
+  return `sess_${randomBytes(18).toString('base64url')}`;
 }
 
 const UNLIMITED = -1;

@@ -16,7 +16,7 @@ function fieldOf(error: ErrorObject): string {
     segments.push(params.additionalProperty);
   }
   // The spec bounds `field` to 200 characters: an unknown key may be longer than that.
-  return ('/' + segments.filter((s) => s !== '').join('/')).slice(0, 200);
+  return `/${segments.filter((s) => s !== '').join('/')}`.slice(0, 200);
 }
 
 /** Turns Ajv's errors into the `errors` list of the envelope (a JSON pointer and a message each). */

@@ -29,8 +29,8 @@ function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] as string);
 }
 
-function fill(text: string, vars: TemplateVars, escape: (v: string) => string): string {
-  return text.replace(PLACEHOLDER, (_, name: string) => escape(vars[name] as string));
+function fill(text: string, vars: TemplateVars, encode: (v: string) => string): string {
+  return text.replace(PLACEHOLDER, (_, name: string) => encode(vars[name] as string));
 }
 
 function placeholdersOf(...texts: string[]): Set<string> {

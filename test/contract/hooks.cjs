@@ -57,7 +57,7 @@ function operationOf(t) {
 /** 'required' | 'optional' | 'none', like src/http/auth.ts reads `security`. */
 function authModeOf(t) {
   const found = operationOf(t);
-  const requirements = (found && found.operation && found.operation.security) || spec.security || [];
+  const requirements = found?.operation?.security || spec.security || [];
   if (!requirements.some((r) => 'bearerAuth' in r)) return 'none';
   return requirements.some((r) => Object.keys(r).length === 0) ? 'optional' : 'required';
 }
@@ -65,8 +65,8 @@ function authModeOf(t) {
 /** The ops endpoints have a path-level `servers: [{url: /}]`, which Dredd ignores. */
 function atServerRoot(t) {
   const found = operationOf(t);
-  const servers = found && found.pathItem.servers;
-  return Boolean(servers && servers[0] && servers[0].url === '/');
+  const servers = found?.pathItem.servers;
+  return Boolean(servers?.[0] && servers[0].url === '/');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -244,7 +244,7 @@ function asyncHook(fn) {
       .then(
         () => done(),
         (err) => {
-          const message = err && err.message ? err.message : String(err);
+          const message = err?.message ? err.message : String(err);
           const transactions = Array.isArray(data) ? data : [data];
           error(`${Array.isArray(data) ? 'beforeAll' : data.name}: ${message}`);
           for (const t of transactions) if (!t.skip) t.fail = message;
@@ -644,9 +644,9 @@ hooks.afterEach((t) => {
       body = undefined;
     }
     const problems = [];
-    if (!body || body.code !== status) problems.push(`error body code is ${body && body.code}, expected ${status}`);
+    if (!body || body.code !== status) problems.push(`error body code is ${body?.code}, expected ${status}`);
     const text = EXPECTED_TEXT[t.name];
-    if (text && (!body || body.text !== text)) problems.push(`error text is "${body && body.text}", expected "${text}"`);
+    if (text && (!body || body.text !== text)) problems.push(`error text is "${body?.text}", expected "${text}"`);
     const field = expectedFields.get(t);
     const fields = body && Array.isArray(body.errors) ? body.errors.map((e) => e.field) : [];
     if (field && !fields.includes(field)) problems.push(`errors name ${JSON.stringify(fields)}, expected ${field}`);

@@ -111,7 +111,7 @@ function runDredd(baseUrl: string, env: NodeJS.ProcessEnv): Promise<{ code: numb
         for (const line of lines) {
           const noise = line.includes('API description parser warning') || /padLevels|--trace-warnings/.test(line);
           if (line.includes('API description parser warning')) parserWarnings += 1;
-          if (!noise || verbose) target.write(line + '\n');
+          if (!noise || verbose) target.write(`${line}\n`);
         }
       };
     };

@@ -691,7 +691,11 @@ describe.each(limitStores)('rate limit on $kind with the $store store', ({ kind,
     const database = await createTestDatabase(kind);
     const app = await listenOn(database.db, { authRateLimit: LIMIT, rateLimitStore: store, trustProxy: 0 });
     const user = await seedUser(database.db);
-    return { database, app, user, close: async () => (await app.close(), await database.drop()) };
+    const close = async () => {
+      await app.close();
+      await database.drop();
+    };
+    return { database, app, user, close };
   }
 
   it('when a client rotates X-Forwarded-For (and Forwarded, X-Real-IP) without TRUST_PROXY, then it still gets 429 after the limit', async () => {

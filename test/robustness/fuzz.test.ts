@@ -6,7 +6,6 @@ import { signedInUser, type TestUser } from '../support/users.js';
 import {
   agent,
   checkedRequest,
-  deref,
   EVIL_STRINGS,
   expectPrototypeClean,
   fc,
@@ -56,14 +55,14 @@ interface Tally {
 const ops = specOperations();
 
 /** Percent-encodes the UTF-8 bytes (a lone surrogate becomes U+FFFD, as a browser would send it). */
-export function pct(value: string): string {
+function pct(value: string): string {
   return [...Buffer.from(value, 'utf8')]
     .map((b) => (/[A-Za-z0-9_.~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`))
     .join('');
 }
 
 function encodeQuery(pairs: [string, string][]): string {
-  return pairs.length ? '?' + pairs.map(([k, v]) => `${pct(k)}=${pct(v)}`).join('&') : '';
+  return pairs.length ? `?${pairs.map(([k, v]) => `${pct(k)}=${pct(v)}`).join('&')}` : '';
 }
 
 /** A request of `op`, with the given parts (valid ones where not given). */
@@ -239,7 +238,7 @@ function mixedArb(op: SpecOperation, token: string): fc.Arbitrary<Generated> {
     .map(([b, query, id, junk]) => ({
       ...build(op, token, {
         body: b === undefined ? undefined : { text: toJsonText(b), contentType: 'application/json' },
-        query: query + (junk && query ? '&' + junk.slice(1) : junk),
+        query: query + (junk && query ? `&${junk.slice(1)}` : junk),
         pathParam: id,
       }),
       label: 'mixed',

@@ -125,7 +125,7 @@ describe.each(databases)('races on %s', (kind) => {
         if (i === 40) {
           requests.push(
             (async () => {
-              const sentAt = Date.now();
+              const _sentAt = Date.now();
               const result = await service.call('POST', '/logout', { token });
               logoutAnsweredAt = Date.now();
               expect(result.status).toBe(200);
