@@ -119,6 +119,8 @@ export interface Service {
   call(method: string, path: string, options?: CallOptions): Promise<CallResult>;
   /** What the server's periodic purge runs: deletes expired sessions. */
   purgeExpiredSessions(): Promise<number>;
+  /** All of the server's periodic purge: sessions, mailed tokens and finished mails. */
+  purgeExpired(): Promise<void>;
   /** The app's mail outbox worker (running when the service was started with a mailbox). */
   mail: OutboxWorker;
   /** Another instance of the service on the same database (MySQL only). */
@@ -169,7 +171,7 @@ async function listen(
     await new Promise((resolve) => server.close(resolve));
     await app.close();
   };
-  return { url, api, db, database, config, call, close, server, purgeExpiredSessions: app.purgeExpiredSessions, mail: app.mail };
+  return { url, api, db, database, config, call, close, server, purgeExpiredSessions: app.purgeExpiredSessions, purgeExpired: app.purgeExpired, mail: app.mail };
 }
 
 /**
