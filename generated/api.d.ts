@@ -577,15 +577,34 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /** @description The error envelope of every non-2xx answer. */
-        Error: {
+        ApiError: {
             /**
              * Format: int32
              * @description The HTTP status.
              */
             code: number;
+            /** @description The message in English, as the seed documents word it; match on `error` instead. */
             text: string;
+            error: components["schemas"]["ErrorId"];
             errors?: components["schemas"]["FieldError"][];
         };
+        /**
+         * @description What went wrong, as a stable identifier clients can match on (the `text` may be reworded).
+         *     `validation_failed`: the request breaks the spec (`errors` says where); `invalid_json`: the
+         *     body is not JSON; `bad_request`: the HTTP request itself is malformed; `username_taken`,
+         *     `email_taken`: the name or address belongs to another account (PUT /profile words the
+         *     latter `Email already registered`); `invalid_user_id`; `user_not_found` (400, login and
+         *     get_user_details); `invalid_password`; `too_many_tokens`: the session limit;
+         *     `invalid_current_password`; `same_password`; `unknown_country`;
+         *     `invalid_verification_token`, `invalid_reset_token`: unknown, spent or expired;
+         *     `unauthorized`; `not_found`: no such path; `account_not_found`: the caller's account is
+         *     gone (404); `session_not_found`; `survey_data_not_found`; `method_not_allowed`;
+         *     `request_timeout`; `email_already_verified`; `payload_too_large`;
+         *     `unsupported_media_type`; `headers_too_large`; `rate_limited`; `survey_data_invalid`,
+         *     `survey_data_unavailable`; `internal_error`; `not_implemented`; `service_unavailable`.
+         * @enum {string}
+         */
+        ErrorId: "validation_failed" | "invalid_json" | "bad_request" | "username_taken" | "email_taken" | "invalid_user_id" | "user_not_found" | "invalid_password" | "too_many_tokens" | "invalid_current_password" | "same_password" | "unknown_country" | "invalid_verification_token" | "invalid_reset_token" | "unauthorized" | "not_found" | "account_not_found" | "session_not_found" | "survey_data_not_found" | "method_not_allowed" | "request_timeout" | "email_already_verified" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "rate_limited" | "survey_data_invalid" | "survey_data_unavailable" | "internal_error" | "not_implemented" | "service_unavailable";
         FieldError: {
             /** @description JSON pointer of the offending value, e.g. `/body/username`. */
             field: string;
@@ -632,7 +651,7 @@ export interface components {
             email: components["schemas"]["Email"];
             full_name: components["schemas"]["FullName"];
         };
-        RegisterResponse: {
+        RegisterResult: {
             message: string;
             user_info: components["schemas"]["UserInfo"];
             next_steps: string[];
@@ -679,7 +698,7 @@ export interface components {
             /** @description End every other session of the user first (default false). */
             revoke_others?: boolean;
         };
-        LoginResponse: {
+        LoginResult: {
             /**
              * Format: int32
              * @enum {integer}
@@ -696,38 +715,47 @@ export interface components {
             expires_in: number;
             refresh_token: components["schemas"]["RefreshToken"];
             refresh_expires_in: components["schemas"]["RefreshExpiresIn"];
-            user_info: {
-                is_admin: boolean;
-                /** @description Whether the address was confirmed through `POST /email/verify`. */
-                email_verified: boolean;
-            } & WithRequired<components["schemas"]["UserInfo"], "username" | "email" | "full_name">;
+            user_info: components["schemas"]["LoginUserInfo"];
         };
-        LogoutResponse: {
+        /** @description `UserInfo`, with `is_admin` and `email_verified`. */
+        LoginUserInfo: {
+            username: components["schemas"]["Username"];
+            email: components["schemas"]["Email"];
+            /** @description `null` for users created through `create_user`, until they set one. */
+            full_name: string | null;
+            is_admin: boolean;
+            /** @description Whether the address was confirmed through `POST /email/verify`. */
+            email_verified: boolean;
+        };
+        LogoutResult: {
             message: string;
-            details: {
-                session_terminated: boolean;
-                /**
-                 * Format: int32
-                 * @description Other active sessions of the user; -1 when the plan has no limit.
-                 */
-                remaining_sessions: number;
-            };
+            details: components["schemas"]["LogoutDetails"];
         };
-        VerifyTokenResponse: {
+        LogoutDetails: {
+            session_terminated: boolean;
+            /**
+             * Format: int32
+             * @description Other active sessions of the user; -1 when the plan has no limit.
+             */
+            remaining_sessions: number;
+        };
+        TokenCheck: {
             /** @enum {string} */
             token_status: "valid";
             /** Format: int32 */
             expires_in: number;
-            user_info: {
-                username: components["schemas"]["Username"];
-                user_id: components["schemas"]["PublicUserId"];
-                is_admin: boolean;
-                email_verified: boolean;
-            };
-            token_metadata: {
-                issued_at: components["schemas"]["Timestamp"];
-                expires_at: components["schemas"]["Timestamp"];
-            };
+            user_info: components["schemas"]["TokenUser"];
+            token_metadata: components["schemas"]["TokenTimes"];
+        };
+        TokenTimes: {
+            issued_at: components["schemas"]["Timestamp"];
+            expires_at: components["schemas"]["Timestamp"];
+        };
+        TokenUser: {
+            username: components["schemas"]["Username"];
+            user_id: components["schemas"]["PublicUserId"];
+            is_admin: boolean;
+            email_verified: boolean;
         };
         ChangePasswordRequest: {
             current_password: string;
@@ -797,7 +825,7 @@ export interface components {
         ActiveSessionsResponse: {
             sessions: components["schemas"]["Session"][];
         };
-        RevokeSessionResponse: {
+        RevokedSession: {
             message: string;
             session_id: components["schemas"]["SessionId"];
         };
@@ -821,84 +849,102 @@ export interface components {
         TrainingSummary: {
             goals: components["schemas"]["TrainingGoal"][];
             level: components["schemas"]["TrainingLevel"];
-            preferences: {
-                workout_duration: components["schemas"]["SessionDuration"];
-                equipment: components["schemas"]["EquipmentList"];
-            };
+            preferences: components["schemas"]["SummaryPreferences"];
+        };
+        SummaryPreferences: {
+            workout_duration: components["schemas"]["SessionDuration"];
+            equipment: components["schemas"]["EquipmentList"];
         };
         Settings: {
-            notifications: {
-                email: boolean;
-                push: boolean;
-            };
-            privacy: {
-                profile_visibility: components["schemas"]["ProfileVisibility"];
-            };
+            notifications: components["schemas"]["NotificationSettings"];
+            privacy: components["schemas"]["PrivacySettings"];
+        };
+        PrivacySettings: {
+            profile_visibility: components["schemas"]["ProfileVisibility"];
+        };
+        NotificationSettings: {
+            email: boolean;
+            push: boolean;
         };
         MeResponse: {
             user_profile: components["schemas"]["UserProfile"];
             training_profile: components["schemas"]["TrainingSummary"];
             account_settings: components["schemas"]["Settings"];
-            metadata: {
-                /**
-                 * Format: int32
-                 * @description Seconds a client may cache this answer.
-                 */
-                cache_expiry: number;
-                /** @description Version of the data format. */
-                data_version: string;
-            };
+            metadata: components["schemas"]["MeMetadata"];
+        };
+        MeMetadata: {
+            /**
+             * Format: int32
+             * @description Seconds a client may cache this answer.
+             */
+            cache_expiry: number;
+            /** @description Version of the data format. */
+            data_version: string;
         };
         UserDataResponse: {
             user_profile: components["schemas"]["UserProfile"];
-            training_profile: {
-                /** @description Counted from logged workouts; 0 until workouts can be logged. */
-                achievements: {
-                    /** Format: int32 */
-                    workouts_completed: number;
-                    /** Format: int32 */
-                    streak_days: number;
-                };
-            } & components["schemas"]["TrainingSummary"];
+            training_profile: components["schemas"]["TrainingSummaryWithAchievements"];
             settings: components["schemas"]["Settings"];
-            metadata: {
-                /** @description Version of the data format. */
-                version: string;
-                last_updated: components["schemas"]["Timestamp"];
-            };
+            metadata: components["schemas"]["UserDataMetadata"];
+        };
+        /** @description The training summary of `/me` (`TrainingSummary`), with the achievements. */
+        TrainingSummaryWithAchievements: {
+            goals: components["schemas"]["TrainingGoal"][];
+            level: components["schemas"]["TrainingLevel"];
+            preferences: components["schemas"]["SummaryPreferences"];
+            achievements: components["schemas"]["Achievements"];
+        };
+        /** @description Counted from logged workouts; 0 until workouts can be logged. */
+        Achievements: {
+            /** Format: int32 */
+            workouts_completed: number;
+            /** Format: int32 */
+            streak_days: number;
+        };
+        UserDataMetadata: {
+            /** @description Version of the data format. */
+            version: string;
+            last_updated: components["schemas"]["Timestamp"];
         };
         UserDataUpdate: {
             user_profile?: components["schemas"]["ProfileUpdate"];
-            training_profile?: {
-                goals?: components["schemas"]["TrainingGoals"];
-                level?: components["schemas"]["TrainingLevel"];
-                preferences?: {
-                    workout_duration?: components["schemas"]["SessionDuration"];
-                    equipment?: components["schemas"]["EquipmentList"];
-                };
-            };
-            settings?: {
-                notifications?: {
-                    email?: boolean;
-                    push?: boolean;
-                };
-                privacy?: {
-                    profile_visibility?: components["schemas"]["ProfileVisibility"];
-                };
-            };
+            training_profile?: components["schemas"]["TrainingSummaryUpdate"];
+            settings?: components["schemas"]["SettingsUpdate"];
+        };
+        SettingsUpdate: {
+            notifications?: components["schemas"]["NotificationSettingsUpdate"];
+            privacy?: components["schemas"]["PrivacySettingsUpdate"];
+        };
+        PrivacySettingsUpdate: {
+            profile_visibility?: components["schemas"]["ProfileVisibility"];
+        };
+        NotificationSettingsUpdate: {
+            email?: boolean;
+            push?: boolean;
+        };
+        TrainingSummaryUpdate: {
+            goals?: components["schemas"]["TrainingGoals"];
+            level?: components["schemas"]["TrainingLevel"];
+            preferences?: components["schemas"]["SummaryPreferencesUpdate"];
+        };
+        SummaryPreferencesUpdate: {
+            workout_duration?: components["schemas"]["SessionDuration"];
+            equipment?: components["schemas"]["EquipmentList"];
         };
         UserDataUpdateResponse: {
             message: string;
-            updated_fields: {
-                user_profile: boolean;
-                training_profile: boolean;
-                settings: boolean;
-            };
-            user_data: {
-                id: components["schemas"]["PublicUserId"];
-                full_name: string | null;
-                email: components["schemas"]["Email"];
-            };
+            updated_fields: components["schemas"]["UpdatedSections"];
+            user_data: components["schemas"]["UpdatedUserData"];
+        };
+        UpdatedUserData: {
+            id: components["schemas"]["PublicUserId"];
+            full_name: string | null;
+            email: components["schemas"]["Email"];
+        };
+        UpdatedSections: {
+            user_profile: boolean;
+            training_profile: boolean;
+            settings: boolean;
         };
         ProfileUpdate: {
             username?: components["schemas"]["Username"];
@@ -990,9 +1036,16 @@ export interface components {
             basic_information: components["schemas"]["BasicInformationView"];
             training_goals: components["schemas"]["TrainingGoals"];
             training_experience: components["schemas"]["TrainingExperience"];
-            preferences: WithRequired<components["schemas"]["TrainingPreferences"], "equipment">;
+            preferences: components["schemas"]["TrainingPreferencesView"];
             health: components["schemas"]["Health"];
             training_types: components["schemas"]["TrainingTypes"];
+        };
+        /** @description As `TrainingPreferences`, with `equipment` always present (empty when none was sent). */
+        TrainingPreferencesView: {
+            training_location: components["schemas"]["TrainingLocation"];
+            location_details: components["schemas"]["LocationDetails"];
+            session_duration: components["schemas"]["SessionDuration"];
+            equipment: components["schemas"]["EquipmentList"];
         };
         TrainingProfileMetadata: {
             /** Format: date-time */
@@ -1024,24 +1077,27 @@ export interface components {
         };
         SurveyData: {
             countries: components["schemas"]["Country"][];
-            validation_rules: {
-                /** @description Dotted paths of the questionnaire fields that must be sent. */
-                required_fields: string[];
-                string_lengths: {
-                    [key: string]: components["schemas"]["Range"];
-                };
-                numeric_ranges: {
-                    [key: string]: components["schemas"]["Range"];
-                };
-            };
-            /** @description Values used for questionnaire fields the user has not answered yet. */
-            default_values: {
-                [key: string]: unknown;
-            };
-            /** @description The valid values of every enumerated questionnaire and settings field. */
-            valid_values: {
-                [key: string]: string[];
-            };
+            validation_rules: components["schemas"]["ValidationRules"];
+            default_values: components["schemas"]["DefaultValues"];
+            valid_values: components["schemas"]["ValidValues"];
+        };
+        /** @description The valid values of every enumerated questionnaire and settings field. */
+        ValidValues: {
+            [key: string]: string[];
+        };
+        /** @description Values used for questionnaire fields the user has not answered yet. */
+        DefaultValues: {
+            [key: string]: unknown;
+        };
+        ValidationRules: {
+            /** @description Dotted paths of the questionnaire fields that must be sent. */
+            required_fields: string[];
+            string_lengths: components["schemas"]["RangeMap"];
+            numeric_ranges: components["schemas"]["RangeMap"];
+        };
+        /** @description A `{min, max}` range per field name. */
+        RangeMap: {
+            [key: string]: components["schemas"]["Range"];
         };
     };
     responses: {
@@ -1055,6 +1111,7 @@ export interface components {
                  * @example {
                  *       "code": 400,
                  *       "text": "Invalid request",
+                 *       "error": "validation_failed",
                  *       "errors": [
                  *         {
                  *           "field": "/body/username",
@@ -1063,7 +1120,7 @@ export interface components {
                  *       ]
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ApiError"];
             };
         };
         /** @description The request is invalid; `errors` says where. */
@@ -1079,6 +1136,7 @@ export interface components {
                  * @example {
                  *       "code": 400,
                  *       "text": "Invalid request",
+                 *       "error": "validation_failed",
                  *       "errors": [
                  *         {
                  *           "field": "/body/email",
@@ -1087,7 +1145,7 @@ export interface components {
                  *       ]
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ApiError"];
             };
         };
         /** @description The token is missing, invalid, expired, spent or revoked. */
@@ -1102,10 +1160,11 @@ export interface components {
                 /**
                  * @example {
                  *       "code": 401,
-                 *       "text": "Unauthorized"
+                 *       "text": "Unauthorized",
+                 *       "error": "unauthorized"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ApiError"];
             };
         };
         /** @description `Username already taken`, `Email already taken`, or an invalid body. */
@@ -1117,10 +1176,11 @@ export interface components {
                 /**
                  * @example {
                  *       "code": 400,
-                 *       "text": "Username already taken"
+                 *       "text": "Username already taken",
+                 *       "error": "username_taken"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ApiError"];
             };
         };
         /** @description The bearer token is missing, invalid, expired or revoked. */
@@ -1132,10 +1192,11 @@ export interface components {
                 /**
                  * @example {
                  *       "code": 401,
-                 *       "text": "Unauthorized"
+                 *       "text": "Unauthorized",
+                 *       "error": "unauthorized"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ApiError"];
             };
         };
         /** @description The resource does not exist. */
@@ -1147,10 +1208,11 @@ export interface components {
                 /**
                  * @example {
                  *       "code": 404,
-                 *       "text": "User not found"
+                 *       "text": "User not found",
+                 *       "error": "account_not_found"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ApiError"];
             };
         };
         /** @description The body is larger than 16 KiB. */
@@ -1162,10 +1224,11 @@ export interface components {
                 /**
                  * @example {
                  *       "code": 413,
-                 *       "text": "Payload too large"
+                 *       "text": "Payload too large",
+                 *       "error": "payload_too_large"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ApiError"];
             };
         };
         /** @description The body is not `application/json`. */
@@ -1177,10 +1240,11 @@ export interface components {
                 /**
                  * @example {
                  *       "code": 415,
-                 *       "text": "Content-Type must be application/json"
+                 *       "text": "Content-Type must be application/json",
+                 *       "error": "unsupported_media_type"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ApiError"];
             };
         };
         /** @description `Username already taken`, `Email already taken`, or an invalid body. */
@@ -1195,10 +1259,11 @@ export interface components {
                 /**
                  * @example {
                  *       "code": 400,
-                 *       "text": "Username already taken"
+                 *       "text": "Username already taken",
+                 *       "error": "username_taken"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ApiError"];
             };
         };
         /** @description The body is larger than 16 KiB. */
@@ -1213,10 +1278,11 @@ export interface components {
                 /**
                  * @example {
                  *       "code": 413,
-                 *       "text": "Payload too large"
+                 *       "text": "Payload too large",
+                 *       "error": "payload_too_large"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ApiError"];
             };
         };
         /** @description The body is not `application/json`. */
@@ -1231,10 +1297,11 @@ export interface components {
                 /**
                  * @example {
                  *       "code": 415,
-                 *       "text": "Content-Type must be application/json"
+                 *       "text": "Content-Type must be application/json",
+                 *       "error": "unsupported_media_type"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ApiError"];
             };
         };
         /** @description Too many requests from this client; wait `Retry-After` seconds. */
@@ -1249,10 +1316,11 @@ export interface components {
                 /**
                  * @example {
                  *       "code": 429,
-                 *       "text": "Too many requests"
+                 *       "text": "Too many requests",
+                 *       "error": "rate_limited"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ApiError"];
             };
         };
         /** @description An unexpected error; no internal detail is returned. */
@@ -1264,10 +1332,11 @@ export interface components {
                 /**
                  * @example {
                  *       "code": 500,
-                 *       "text": "Internal server error"
+                 *       "text": "Internal server error",
+                 *       "error": "internal_error"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ApiError"];
             };
         };
         /** @description The database cannot be reached right now. */
@@ -1279,10 +1348,11 @@ export interface components {
                 /**
                  * @example {
                  *       "code": 503,
-                 *       "text": "Service unavailable"
+                 *       "text": "Service unavailable",
+                 *       "error": "service_unavailable"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ApiError"];
             };
         };
     };
@@ -1347,7 +1417,7 @@ export interface operations {
                      *       ]
                      *     }
                      */
-                    "application/json": components["schemas"]["RegisterResponse"];
+                    "application/json": components["schemas"]["RegisterResult"];
                 };
             };
             400: components["responses"]["LimitedDuplicateOrInvalid"];
@@ -1456,10 +1526,11 @@ export interface operations {
                     /**
                      * @example {
                      *       "code": 400,
-                     *       "text": "User not found"
+                     *       "text": "User not found",
+                     *       "error": "user_not_found"
                      *     }
                      */
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["ApiError"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -1514,7 +1585,7 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["LoginResponse"];
+                    "application/json": components["schemas"]["LoginResult"];
                 };
             };
             /** @description `User not found`, `Invalid password`, `Too many tokens`, or an invalid body. */
@@ -1529,10 +1600,11 @@ export interface operations {
                     /**
                      * @example {
                      *       "code": 400,
-                     *       "text": "Invalid password"
+                     *       "text": "Invalid password",
+                     *       "error": "invalid_password"
                      *     }
                      */
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["ApiError"];
                 };
             };
             413: components["responses"]["LimitedPayloadTooLarge"];
@@ -1566,7 +1638,7 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["LogoutResponse"];
+                    "application/json": components["schemas"]["LogoutResult"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -1606,7 +1678,7 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["VerifyTokenResponse"];
+                    "application/json": components["schemas"]["TokenCheck"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -1657,10 +1729,11 @@ export interface operations {
                     /**
                      * @example {
                      *       "code": 400,
-                     *       "text": "Invalid current password"
+                     *       "text": "Invalid current password",
+                     *       "error": "invalid_current_password"
                      *     }
                      */
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["ApiError"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -1767,10 +1840,11 @@ export interface operations {
                     /**
                      * @example {
                      *       "code": 400,
-                     *       "text": "Invalid or expired verification token"
+                     *       "text": "Invalid or expired verification token",
+                     *       "error": "invalid_verification_token"
                      *     }
                      */
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["ApiError"];
                 };
             };
             413: components["responses"]["LimitedPayloadTooLarge"];
@@ -1820,10 +1894,11 @@ export interface operations {
                     /**
                      * @example {
                      *       "code": 409,
-                     *       "text": "Email already verified"
+                     *       "text": "Email already verified",
+                     *       "error": "email_already_verified"
                      *     }
                      */
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["ApiError"];
                 };
             };
             429: components["responses"]["TooManyRequests"];
@@ -1922,10 +1997,11 @@ export interface operations {
                     /**
                      * @example {
                      *       "code": 400,
-                     *       "text": "Invalid or expired reset token"
+                     *       "text": "Invalid or expired reset token",
+                     *       "error": "invalid_reset_token"
                      *     }
                      */
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["ApiError"];
                 };
             };
             413: components["responses"]["LimitedPayloadTooLarge"];
@@ -2063,7 +2139,7 @@ export interface operations {
                      *       "session_id": "sess_4fJ9kQ2mX7pL1vR8tY3wZ6"
                      *     }
                      */
-                    "application/json": components["schemas"]["RevokeSessionResponse"];
+                    "application/json": components["schemas"]["RevokedSession"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -2327,10 +2403,11 @@ export interface operations {
                     /**
                      * @example {
                      *       "code": 400,
-                     *       "text": "Email already registered"
+                     *       "text": "Email already registered",
+                     *       "error": "email_taken"
                      *     }
                      */
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["ApiError"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -2596,10 +2673,11 @@ export interface operations {
                     /**
                      * @example {
                      *       "code": 404,
-                     *       "text": "Survey data file not found"
+                     *       "text": "Survey data file not found",
+                     *       "error": "survey_data_not_found"
                      *     }
                      */
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["ApiError"];
                 };
             };
             /** @description `Invalid JSON format in survey data file` or `Failed to load survey data`. */
@@ -2611,10 +2689,11 @@ export interface operations {
                     /**
                      * @example {
                      *       "code": 500,
-                     *       "text": "Invalid JSON format in survey data file"
+                     *       "text": "Invalid JSON format in survey data file",
+                     *       "error": "survey_data_invalid"
                      *     }
                      */
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["ApiError"];
                 };
             };
         };
@@ -2702,6 +2781,3 @@ export interface operations {
         };
     };
 }
-type WithRequired<T, K extends keyof T> = T & {
-    [P in K]-?: T[P];
-};

@@ -3,15 +3,16 @@ import { databases } from './support/databases.js';
 import { type CallResult, type Service, startService } from './support/service.js';
 import { registerUser, uniqueName } from './support/users.js';
 
-/** The validation envelope: 400, a text, and a list of {field, message}. */
+/** The validation envelope: 400, `validation_failed`, and a list of {field, message}. */
 function expectValidationError(res: CallResult): void {
   expect(res.status).toBe(400);
   expect(res.body.code).toBe(400);
-  expect(res.body.text).toBeTypeOf('string');
+  expect(res.body.text).toBe('Invalid request');
+  expect(res.body.error).toBe('validation_failed');
   expect(Array.isArray(res.body.errors)).toBe(true);
   expect(res.body.errors.length).toBeGreaterThan(0);
   for (const error of res.body.errors) expect(Object.keys(error).sort()).toEqual(['field', 'message']);
-  expect(Object.keys(res.body).sort()).toEqual(['code', 'errors', 'text']);
+  expect(Object.keys(res.body).sort()).toEqual(['code', 'error', 'errors', 'text']);
 }
 
 const q = encodeURIComponent;

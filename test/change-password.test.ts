@@ -25,7 +25,7 @@ describe.each(databases)('change password on %s', (kind) => {
     const hash = await passwordHashOf(user.username);
     const res = await service.call('PUT', '/change-password', { token, body: { current_password: 'NotMyPassword1!', new_password: NEW_PASSWORD } });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ code: 400, text: 'Invalid current password' });
+    expect(res.body).toEqual({ code: 400, text: 'Invalid current password', error: 'invalid_current_password' });
     expect(await passwordHashOf(user.username)).toBe(hash);
     expect(await verifyStatus(service, other)).toBe(200);
     expect(await verifyStatus(service, token)).toBe(200);
@@ -36,7 +36,7 @@ describe.each(databases)('change password on %s', (kind) => {
     const hash = await passwordHashOf(user.username);
     const res = await service.call('PUT', '/change-password', { token: user.token, body: { current_password: user.password, new_password: user.password } });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ code: 400, text: 'New password must differ from the current password' });
+    expect(res.body).toEqual({ code: 400, text: 'New password must differ from the current password', error: 'same_password' });
     expect(await passwordHashOf(user.username)).toBe(hash);
   });
 
@@ -88,7 +88,7 @@ describe.each(databases)('change password on %s', (kind) => {
 
     const withOld = await service.call('POST', '/login', { body: { username: user.username, password: user.password } });
     expect(withOld.status).toBe(400);
-    expect(withOld.body).toEqual({ code: 400, text: 'Invalid password' });
+    expect(withOld.body).toEqual({ code: 400, text: 'Invalid password', error: 'invalid_password' });
     const withNew = await service.call('POST', '/login', { body: { username: user.username, password: NEW_PASSWORD } });
     expect(withNew.status).toBe(200);
     expect(await verifyStatus(service, withNew.body.token)).toBe(200);
@@ -107,7 +107,8 @@ describe.each(databases)('change password on %s', (kind) => {
       ),
     );
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
-    for (const r of results.filter((x) => x.status !== 200)) expect(r.body).toEqual({ code: 400, text: 'Invalid current password' });
+    for (const r of results.filter((x) => x.status !== 200))
+      expect(r.body).toEqual({ code: 400, text: 'Invalid current password', error: 'invalid_current_password' });
     const winner = candidates[results.findIndex((r) => r.status === 200)] as string;
     for (const candidate of candidates) {
       const res = await service.call('POST', '/login', { body: { username: user.username, password: candidate } });
@@ -122,7 +123,7 @@ describe.each(databases)('change password on %s', (kind) => {
       token: user.token,
       body: { current_password: user.password, new_password: 'ThirdPassword789' },
     });
-    expect(again.body).toEqual({ code: 400, text: 'Invalid current password' });
+    expect(again.body).toEqual({ code: 400, text: 'Invalid current password', error: 'invalid_current_password' });
     const back = await service.call('PUT', '/change-password', {
       token: user.token,
       body: { current_password: NEW_PASSWORD, new_password: 'ThirdPassword789' },

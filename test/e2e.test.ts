@@ -54,7 +54,7 @@ describe.each(databases)('the typed client end to end on %s', (kind) => {
     expect(registered.data?.user_info).toEqual({ username, email, full_name: 'Alex Johnson' });
     const again = await app.POST('/register', { body: { ...registration, username: username.toUpperCase(), email: `x${email}` } });
     expect(again.response.status, JSON.stringify(again.error)).toBe(400);
-    expect(again.error).toEqual({ code: 400, text: 'Username already taken' });
+    expect(again.error).toEqual({ code: 400, text: 'Username already taken', error: 'username_taken' });
 
     // login keeps the token
     expect(app.token).toBeUndefined();
@@ -159,7 +159,7 @@ describe.each(databases)('the typed client end to end on %s', (kind) => {
     expect(logout.data).toEqual({ message: 'Successfully logged out', details: { session_terminated: true, remaining_sessions: 1 } });
     const dead = await app.GET('/verify-token');
     expect(dead.response.status, JSON.stringify(dead.error)).toBe(401);
-    expect(dead.error).toEqual({ code: 401, text: 'Unauthorized' });
+    expect(dead.error).toEqual({ code: 401, text: 'Unauthorized', error: 'unauthorized' });
     expect((await phone.GET('/verify-token')).response.status).toBe(200);
 
     app.clearToken();
@@ -214,7 +214,7 @@ describe.each(databases)('the typed client end to end on %s', (kind) => {
     expect(publicView.data?.details.username).toBe(username);
     const missing = await anonymous.GET('/get_user_details', { params: { query: { user_id: '999999999' } } });
     expect(missing.response.status, JSON.stringify(missing.error)).toBe(400);
-    expect(missing.error).toEqual({ code: 400, text: 'User not found' });
+    expect(missing.error).toEqual({ code: 400, text: 'User not found', error: 'user_not_found' });
     const bad = await anonymous.GET('/get_user_details', { params: { query: { user_id: 'abc' } } });
     expect(bad.response.status, JSON.stringify(bad.error)).toBe(400);
     expect(bad.error?.text).toBe('Invalid user_id');

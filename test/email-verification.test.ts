@@ -74,7 +74,7 @@ describe.each(databases)('email verification on %s', (kind) => {
     for (const token of [usedToken, 'x'.repeat(43), 'not-a-token', lateToken]) {
       const res = await verify(token);
       expect(res.status, token).toBe(400);
-      expect(res.body).toEqual({ code: 400, text: 'Invalid or expired verification token' });
+      expect(res.body).toEqual({ code: 400, text: 'Invalid or expired verification token', error: 'invalid_verification_token' });
     }
     const row = await service.db('users').where({ username: late.username }).first('email_verified');
     expect(Boolean(row.email_verified)).toBe(false);
@@ -94,7 +94,7 @@ describe.each(databases)('email verification on %s', (kind) => {
     expect((await verify(second)).status).toBe(200);
     const again = await service.call('POST', '/email/verification', { token });
     expect(again.status).toBe(409);
-    expect(again.body).toEqual({ code: 409, text: 'Email already verified' });
+    expect(again.body).toEqual({ code: 409, text: 'Email already verified', error: 'email_already_verified' });
   });
 
   it('when a user asks for mails faster than MAIL_RATE_LIMIT per hour, then 429 with Retry-After and RateLimit headers, and no extra mail', async () => {

@@ -94,7 +94,7 @@ describe.each(databases)('health answers never reach the log on %s', (kind) => {
     try {
       const res = await write();
       expect(res.status).toBe(500);
-      expect(await res.json()).toEqual({ code: 500, text: 'Internal server error' });
+      expect(await res.json()).toEqual({ code: 500, text: 'Internal server error', error: 'internal_error' });
       // The failure is logged with its reason (so this test does read the error line)...
       expect(sink.text).toContain('request failed');
       expect(sink.text).toContain('storage failed');

@@ -94,14 +94,14 @@ describe.each(databases)('login on %s', (kind) => {
   it('when the username is unknown, then 400 "User not found"', async () => {
     const res = await service.call('POST', '/login', { body: { username: uniqueName('nobody'), password: 'SecurePass123!' } });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ code: 400, text: 'User not found' });
+    expect(res.body).toEqual({ code: 400, text: 'User not found', error: 'user_not_found' });
   });
 
   it('when the password is wrong, then 400 "Invalid password" and no session is opened', async () => {
     const user = await registerUser(service);
     const res = await service.call('POST', '/login', { body: { username: user.username, password: 'WrongPass123!' } });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ code: 400, text: 'Invalid password' });
+    expect(res.body).toEqual({ code: 400, text: 'Invalid password', error: 'invalid_password' });
     const rows = await service.db('sessions').where({ user_id: await userIdOf(service, user.username) });
     expect(rows).toHaveLength(0);
   });
@@ -109,7 +109,7 @@ describe.each(databases)('login on %s', (kind) => {
   it('when the password differs only in letter case, then 400 "Invalid password"', async () => {
     const user = await registerUser(service);
     const res = await service.call('POST', '/login', { body: { username: user.username, password: user.password.toLowerCase() } });
-    expect(res.body).toEqual({ code: 400, text: 'Invalid password' });
+    expect(res.body).toEqual({ code: 400, text: 'Invalid password', error: 'invalid_password' });
   });
 
   it('when the user is at the session limit, then 400 "Too many tokens"', async () => {
@@ -118,7 +118,7 @@ describe.each(databases)('login on %s', (kind) => {
     await loginUser(service, user);
     const res = await service.call('POST', '/login', { body: { username: user.username, password: user.password } });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ code: 400, text: 'Too many tokens' });
+    expect(res.body).toEqual({ code: 400, text: 'Too many tokens', error: 'too_many_tokens' });
   });
 
   it('when the password is longer than 128 characters, then 400 from the schema, before any hashing', async () => {

@@ -208,7 +208,7 @@ describe('database pool exhausted', () => {
       const started = Date.now();
       const blocked = await service.call('GET', '/check-availability?username=someone');
       expect(blocked.status).toBe(503);
-      expect(blocked.body).toEqual({ code: 503, text: 'Service unavailable' });
+      expect(blocked.body).toEqual({ code: 503, text: 'Service unavailable', error: 'service_unavailable' });
       expect(Date.now() - started).toBeLessThan(2000);
       const healthStarted = Date.now();
       expect((await service.call('GET', '/healthz')).status).toBe(200);

@@ -53,7 +53,7 @@ describe.each(databases)('password reset on %s', (kind) => {
     expect(await verifyStatus(service, laptop)).toBe(401);
     expect(await refreshStatus(phone.refresh_token)).toBe(401);
     const old = await service.call('POST', '/login', { body: { username: user.username, password: user.password } });
-    expect(old.body).toEqual({ code: 400, text: 'Invalid password' });
+    expect(old.body).toEqual({ code: 400, text: 'Invalid password', error: 'invalid_password' });
     expect(await verifyStatus(service, await loginUser(service, { username: user.username, password: NEW_PASSWORD }))).toBe(200);
     const hash = (await service.db('users').where({ username: user.username }).first('password_hash')).password_hash as string;
     expect(hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
@@ -86,7 +86,7 @@ describe.each(databases)('password reset on %s', (kind) => {
     for (const token of [usedToken, 'y'.repeat(43), lateToken]) {
       const res = await reset(token, 'AnotherPass789!');
       expect(res.status).toBe(400);
-      expect(res.body).toEqual({ code: 400, text: 'Invalid or expired reset token' });
+      expect(res.body).toEqual({ code: 400, text: 'Invalid or expired reset token', error: 'invalid_reset_token' });
     }
     expect(await loginUser(service, late)).toEqual(expect.any(String));
   });
@@ -147,7 +147,7 @@ describe.each(databases)('password reset on %s', (kind) => {
       expect(statuses, address).toEqual([202, 202, 202, 429]);
     }
     const refused = await forgot(nobody);
-    expect(refused.body).toEqual({ code: 429, text: 'Too many requests' });
+    expect(refused.body).toEqual({ code: 429, text: 'Too many requests', error: 'rate_limited' });
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(3500);
   });
 });

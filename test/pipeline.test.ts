@@ -2,18 +2,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CallResult, type Service, startService } from './support/service.js';
 import { newUser, signedInUser } from './support/users.js';
 
-/** An error body is exactly {code, text} or {code, text, errors}, and code is the HTTP status. */
+/** An error body is exactly {code, text, error} or {code, text, error, errors}, and code is the HTTP status. */
 function expectEnvelope(res: CallResult, status: number): void {
   expect(res.status).toBe(status);
   expect(res.headers.get('content-type')).toMatch(/^application\/json/);
   const keys = Object.keys(res.body).sort();
   expect([
-    ['code', 'text'],
-    ['code', 'errors', 'text'],
+    ['code', 'error', 'text'],
+    ['code', 'error', 'errors', 'text'],
   ]).toContainEqual(keys);
   expect(res.body.code).toBe(status);
   expect(res.body.text).toBeTypeOf('string');
   expect(res.body.text.length).toBeGreaterThan(0);
+  expect(res.body.error).toMatch(/^[a-z_]+$/);
   if (res.body.errors) for (const error of res.body.errors) expect(Object.keys(error).sort()).toEqual(['field', 'message']);
 }
 

@@ -194,7 +194,7 @@ describe.each(databases)('GET /me and PUT /profile on %s', (kind) => {
       const before = await row(user.username);
       const unknown = await service.call('PUT', '/profile', { token: user.token, body: { country: 'zz', full_name: 'Changed Name' } });
       expect(unknown.status).toBe(400);
-      expect(unknown.body).toEqual({ code: 400, text: 'Unknown country code' });
+      expect(unknown.body).toEqual({ code: 400, text: 'Unknown country code', error: 'unknown_country' });
       expect(await row(user.username)).toEqual(before);
     });
 
@@ -235,7 +235,7 @@ describe.each(databases)('GET /me and PUT /profile on %s', (kind) => {
       for (const taken of [other.username, other.username.toUpperCase()]) {
         const res = await service.call('PUT', '/profile', { token: user.token, body: { username: taken, full_name: 'Changed Name', bio: 'changed' } });
         expect(res.status).toBe(400);
-        expect(res.body).toEqual({ code: 400, text: 'Username already taken' });
+        expect(res.body).toEqual({ code: 400, text: 'Username already taken', error: 'username_taken' });
       }
       expect(await row(user.username)).toEqual(before);
     });
@@ -247,7 +247,7 @@ describe.each(databases)('GET /me and PUT /profile on %s', (kind) => {
       for (const taken of [other.email, other.email.toUpperCase()]) {
         const res = await service.call('PUT', '/profile', { token: user.token, body: { email: taken, full_name: 'Changed Name', country: 'kz' } });
         expect(res.status).toBe(400);
-        expect(res.body).toEqual({ code: 400, text: 'Email already registered' });
+        expect(res.body).toEqual({ code: 400, text: 'Email already registered', error: 'email_taken' });
       }
       expect(await row(user.username)).toEqual(before);
     });
@@ -256,7 +256,7 @@ describe.each(databases)('GET /me and PUT /profile on %s', (kind) => {
       const other = await registerUser(service);
       const user = await signedInUser(service);
       const res = await service.call('PUT', '/profile', { token: user.token, body: { username: other.username, email: other.email } });
-      expect(res.body).toEqual({ code: 400, text: 'Username already taken' });
+      expect(res.body).toEqual({ code: 400, text: 'Username already taken', error: 'username_taken' });
     });
 
     it('when the user changes the case of their own username or email, then 200', async () => {
@@ -280,7 +280,7 @@ describe.each(databases)('GET /me and PUT /profile on %s', (kind) => {
       expect(await loginUser(service, { username: renamed, password: user.password })).toEqual(expect.any(String));
       const old = await service.call('POST', '/login', { body: { username: user.username, password: user.password } });
       expect(old.status).toBe(400);
-      expect(old.body).toEqual({ code: 400, text: 'User not found' });
+      expect(old.body).toEqual({ code: 400, text: 'User not found', error: 'user_not_found' });
 
       const availability = await service.call('GET', `/check-availability?username=${user.username}`);
       expect(availability.body.available).toBe(true);

@@ -9,7 +9,7 @@ const LIMIT = 5;
 /** The 429 every rate limit answers: the envelope and a Retry-After of at least a second. */
 function expectTooManyRequests(res: CallResult, maxRetryAfter: number): void {
   expect(res.status).toBe(429);
-  expect(res.body).toEqual({ code: 429, text: expect.any(String) });
+  expect(res.body).toEqual({ code: 429, text: expect.any(String), error: expect.any(String) });
   const retryAfter = res.headers.get('retry-after');
   expect(retryAfter).toMatch(/^[0-9]+$/);
   expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
@@ -172,7 +172,7 @@ describe.each(stores)('failed-login limit on $kind with the $store store', ({ ki
     for (let i = 0; i < FAILURES; i += 1) {
       const res = await attempt(service, user.username, 'WrongPass123!', '192.0.2.10');
       expect(res.status).toBe(400);
-      expect(res.body).toEqual({ code: 400, text: 'Invalid password' });
+      expect(res.body).toEqual({ code: 400, text: 'Invalid password', error: 'invalid_password' });
     }
     const locked = await attempt(service, user.username, user.password, '192.0.2.10');
     expectTooManyRequests(locked, 15 * 60);
@@ -207,7 +207,7 @@ describe.each(stores)('failed-login limit on $kind with the $store store', ({ ki
     for (let i = 0; i < FAILURES * 3; i += 1) {
       const res = await attempt(service, username, 'WrongPass123!', '192.0.2.40');
       expect(res.status).toBe(400);
-      expect(res.body).toEqual({ code: 400, text: 'User not found' });
+      expect(res.body).toEqual({ code: 400, text: 'User not found', error: 'user_not_found' });
     }
   });
 });

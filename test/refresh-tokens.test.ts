@@ -116,7 +116,7 @@ describe.each(databases)('refresh tokens on %s', (kind) => {
     clock.advance((GRACE_S + 1) * 1000);
     const replay = await refresh(first.refresh_token);
     expect(replay.status).toBe(401);
-    expect(replay.body).toEqual({ code: 401, text: 'Unauthorized' });
+    expect(replay.body).toEqual({ code: 401, text: 'Unauthorized', error: 'unauthorized' });
     expect(await verifyStatus(service, second.access_token)).toBe(401);
     expect(await verifyStatus(service, first.access_token)).toBe(401);
     expect((await refresh(second.refresh_token)).status).toBe(401);
@@ -191,7 +191,7 @@ describe.each(databases)('refresh tokens on %s', (kind) => {
     clock.advance(REFRESH_TTL * 1000 + 1);
     const expired = await refresh(tokens.refresh_token);
     answers.push({ status: expired.status, body: expired.body });
-    for (const answer of answers) expect(answer).toEqual({ status: 401, body: { code: 401, text: 'Unauthorized' } });
+    for (const answer of answers) expect(answer).toEqual({ status: 401, body: { code: 401, text: 'Unauthorized', error: 'unauthorized' } });
   });
 
   it('when the body is not a refresh request, then 400 and the token is not spent', async () => {

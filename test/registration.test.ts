@@ -46,9 +46,9 @@ describe.each(databases)('registration on %s', (kind) => {
     const upper = user.username.toUpperCase();
     const viaRegister = await service.call('POST', '/register', { body: newUser({ username: upper }) });
     expect(viaRegister.status).toBe(400);
-    expect(viaRegister.body).toEqual({ code: 400, text: 'Username already taken' });
+    expect(viaRegister.body).toEqual({ code: 400, text: 'Username already taken', error: 'username_taken' });
     const viaCreate = await service.call('POST', '/create_user', { body: { username: upper, email: `${uniqueName()}@example.com`, password: 'secret1' } });
-    expect(viaCreate.body).toEqual({ code: 400, text: 'Username already taken' });
+    expect(viaCreate.body).toEqual({ code: 400, text: 'Username already taken', error: 'username_taken' });
   });
 
   it('when an email is taken in any letter case, then it answers "Email already taken" and writes nothing', async () => {
@@ -57,7 +57,7 @@ describe.each(databases)('registration on %s', (kind) => {
     const res = await service.call('POST', '/create_user', {
       body: { username: uniqueName(), email: user.email.toUpperCase(), password: 'secret1' },
     });
-    expect(res.body).toEqual({ code: 400, text: 'Email already taken' });
+    expect(res.body).toEqual({ code: 400, text: 'Email already taken', error: 'email_taken' });
     expect(await service.db('users').count({ n: '*' })).toEqual(before);
   });
 

@@ -24,9 +24,9 @@ describe.each(databases)('session limit on %s', (kind) => {
     for (let i = 0; i < LIMIT; i += 1) tokens.push(await loginUser(service, user));
     const res = await service.call('POST', '/login', { body: { username: user.username, password: user.password } });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ code: 400, text: 'Too many tokens' });
+    expect(res.body).toEqual({ code: 400, text: 'Too many tokens', error: 'too_many_tokens' });
     const explicit = await service.call('POST', '/login', { body: { username: user.username, password: user.password, revoke_others: false } });
-    expect(explicit.body).toEqual({ code: 400, text: 'Too many tokens' });
+    expect(explicit.body).toEqual({ code: 400, text: 'Too many tokens', error: 'too_many_tokens' });
     expect(await service.db('sessions').where({ user_id: userId })).toHaveLength(LIMIT);
     for (const token of tokens) expect(await verifyStatus(service, token)).toBe(200);
   });
@@ -146,7 +146,7 @@ describe.each(databases.filter((k) => k === 'mysql'))('concurrent logins on %s',
         const refused = results.filter((r) => r.status === 400);
         expect(ok, `round ${round}`).toHaveLength(10);
         expect(refused, `round ${round}`).toHaveLength(20);
-        for (const r of refused) expect(r.body).toEqual({ code: 400, text: 'Too many tokens' });
+        for (const r of refused) expect(r.body).toEqual({ code: 400, text: 'Too many tokens', error: 'too_many_tokens' });
         expect(await activeSessionCount(service, userId), `round ${round}`).toBe(10);
         expect(await service.db('sessions').where({ user_id: userId }), `round ${round}`).toHaveLength(10);
       }

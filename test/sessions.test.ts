@@ -205,7 +205,7 @@ describe.each(databases)('sessions on %s', (kind) => {
       const victim = await signedInUser(service);
       const res = await service.call('DELETE', `/active-sessions/${claimsOf(victim.token).sid}`, { token: attacker.token });
       expect(res.status).toBe(404);
-      expect(res.body).toEqual({ code: 404, text: expect.any(String) });
+      expect(res.body).toEqual({ code: 404, text: expect.any(String), error: expect.any(String) });
       expect(await verifyStatus(service, victim.token)).toBe(200);
       const row = await service
         .db('sessions')

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
+import { type AppError, ERROR_IDS, Errors, ParserErrors } from '../src/errors.js';
 
 /** A schema as written in openapi.yaml: only the keywords these checks read. */
 interface Schema {
@@ -228,5 +229,23 @@ describe('the operations of openapi.yaml', () => {
       expect(op.tags?.length, name).toBeGreaterThan(0);
       for (const tag of op.tags ?? []) expect(TAGS, name).toContain(tag);
     }
+  });
+});
+
+describe('the error identifiers', () => {
+  it('when the spec lists ErrorId, then it is exactly the catalogue of src/errors.ts, and ApiError requires it', () => {
+    expect(schemas.ErrorId?.enum).toEqual([...ERROR_IDS]);
+    expect((schemas.ApiError as { required?: string[] }).required).toEqual(['code', 'text', 'error']);
+  });
+
+  it('then every catalogue entry has a status, an identifier of the list and a text', () => {
+    const made = [...Object.values(Errors), ...Object.values(ParserErrors)].map((make) => (make as (arg?: never) => AppError)());
+    for (const error of made) {
+      expect(ERROR_IDS).toContain(error.id);
+      expect(error.status).toBeGreaterThanOrEqual(400);
+      expect(error.text.length).toBeGreaterThan(0);
+    }
+    // Every identifier is answered by some entry.
+    expect(new Set(made.map((e) => e.id))).toEqual(new Set(ERROR_IDS));
   });
 });

@@ -156,14 +156,14 @@ describe('survey data from a file that changes', () => {
     unlinkSync(file);
     const res = await service.call('GET', '/survey-data');
     expect(res.status).toBe(404);
-    expect(res.body).toEqual({ code: 404, text: 'Survey data file not found' });
+    expect(res.body).toEqual({ code: 404, text: 'Survey data file not found', error: 'survey_data_not_found' });
   });
 
   it('when the file holds invalid JSON, then 500 "Invalid JSON format in survey data file"', async () => {
     writeSurvey('{"countries": [');
     const res = await service.call('GET', '/survey-data');
     expect(res.status).toBe(500);
-    expect(res.body).toEqual({ code: 500, text: 'Invalid JSON format in survey data file' });
+    expect(res.body).toEqual({ code: 500, text: 'Invalid JSON format in survey data file', error: 'survey_data_invalid' });
   });
 
   it('when the file is valid JSON but not survey data, then 500 "Failed to load survey data"', async () => {
@@ -171,7 +171,7 @@ describe('survey data from a file that changes', () => {
       writeSurvey(content);
       const res = await service.call('GET', '/survey-data');
       expect(res.status, content).toBe(500);
-      expect(res.body, content).toEqual({ code: 500, text: 'Failed to load survey data' });
+      expect(res.body, content).toEqual({ code: 500, text: 'Failed to load survey data', error: 'survey_data_unavailable' });
     }
   });
 
@@ -202,7 +202,7 @@ describe('survey data from a path that cannot be read', () => {
   it('when the path is a directory, then 500 "Failed to load survey data" without internal detail', async () => {
     const res = await service.call('GET', '/survey-data');
     expect(res.status).toBe(500);
-    expect(res.body).toEqual({ code: 500, text: 'Failed to load survey data' });
+    expect(res.body).toEqual({ code: 500, text: 'Failed to load survey data', error: 'survey_data_unavailable' });
   });
 });
 
@@ -249,6 +249,6 @@ describe('survey data with a recheck interval', () => {
     clock.advance(1000);
     const res = await service.call('GET', '/survey-data');
     expect(res.status).toBe(404);
-    expect(res.body).toEqual({ code: 404, text: 'Survey data file not found' });
+    expect(res.body).toEqual({ code: 404, text: 'Survey data file not found', error: 'survey_data_not_found' });
   });
 });

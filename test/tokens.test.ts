@@ -131,7 +131,7 @@ describe.each(databases)('token checks on %s', (kind) => {
   it('when the Authorization header is missing, uses another scheme or is not a token, then 401', async () => {
     const missing = await service.call('GET', '/verify-token');
     expect(missing.status).toBe(401);
-    expect(missing.body).toEqual({ code: 401, text: expect.any(String) });
+    expect(missing.body).toEqual({ code: 401, text: expect.any(String), error: expect.any(String) });
     const basic = await service.call('GET', '/verify-token', { headers: { authorization: 'Basic dXNlcjpwYXNz' } });
     expect(basic.status).toBe(401);
     const bare = await service.call('GET', '/verify-token', { headers: { authorization: token } });

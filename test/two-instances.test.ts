@@ -67,7 +67,7 @@ describe.each(databases)('two instances on one %s database', (kind) => {
     for (const instance of order) expect((await instance.call('POST', '/login', { body: body() })).status).toBe(400);
     const sixth = await b.call('POST', '/login', { body: body() });
     expect(sixth.status).toBe(429);
-    expect(sixth.body).toEqual({ code: 429, text: expect.any(String) });
+    expect(sixth.body).toEqual({ code: 429, text: expect.any(String), error: expect.any(String) });
     expect(Number(sixth.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect((await a.call('POST', '/login', { body: body() })).status).toBe(429);
   });

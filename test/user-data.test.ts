@@ -219,7 +219,7 @@ describe.each(databases)('/user-data, /me and /training-profile: one person on %
           settings: { notifications: { push: true }, privacy: { profile_visibility: 'private' } },
         });
         expect(res.status).toBe(400);
-        expect(res.body).toEqual({ code: 400, text: 'Email already taken' });
+        expect(res.body).toEqual({ code: 400, text: 'Email already taken', error: 'email_taken' });
       }
       expect(await dbState(user.username)).toEqual(before);
       expect(await userData(user.token)).toEqual(viewBefore);
@@ -235,7 +235,7 @@ describe.each(databases)('/user-data, /me and /training-profile: one person on %
         settings: { notifications: { email: false } },
       });
       expect(res.status).toBe(400);
-      expect(res.body).toEqual({ code: 400, text: 'Username already taken' });
+      expect(res.body).toEqual({ code: 400, text: 'Username already taken', error: 'username_taken' });
       expect(await dbState(user.username)).toEqual(before);
     });
 
@@ -243,7 +243,7 @@ describe.each(databases)('/user-data, /me and /training-profile: one person on %
       const user = await signedInUser(service);
       const before = await dbState(user.username);
       const res = await post(user.token, { user_profile: { country: 'zz' }, settings: { notifications: { push: true } } });
-      expect(res.body).toEqual({ code: 400, text: 'Unknown country code' });
+      expect(res.body).toEqual({ code: 400, text: 'Unknown country code', error: 'unknown_country' });
       expect(await dbState(user.username)).toEqual(before);
     });
 

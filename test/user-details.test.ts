@@ -81,14 +81,14 @@ describe.each(databases)('get_user_details on %s', (kind) => {
   ])('when user_id is %s, then 400 "Invalid user_id"', async (_name, query) => {
     const res = await service.call('GET', `/get_user_details${query}`);
     expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({ code: 400, text: 'Invalid user_id' });
-    expect(Object.keys(res.body).every((key) => ['code', 'text', 'errors'].includes(key))).toBe(true);
+    expect(res.body).toMatchObject({ code: 400, text: 'Invalid user_id', error: 'invalid_user_id' });
+    expect(Object.keys(res.body).every((key) => ['code', 'text', 'error', 'errors'].includes(key))).toBe(true);
   });
 
   it.each([['999999'], ['0'], ['9999999999']])('when user_id %s names nobody, then 400 "User not found"', async (id) => {
     const res = await service.call('GET', `/get_user_details?user_id=${id}`);
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ code: 400, text: 'User not found' });
+    expect(res.body).toEqual({ code: 400, text: 'User not found', error: 'user_not_found' });
   });
 
   describe('privacy', () => {

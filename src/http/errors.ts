@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import { isDatabaseUnavailable } from '../db/errors.js';
-import { AppError, Errors } from '../errors.js';
+import { AppError, Errors, envelope } from '../errors.js';
 import type { Logger } from '../log.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -11,10 +11,6 @@ export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (isDatabaseUnavailable(err)) return Errors.serviceUnavailable();
   return Errors.internal();
-}
-
-function envelope(error: AppError): Record<string, unknown> {
-  return error.errors ? { code: error.status, text: error.text, errors: error.errors } : { code: error.status, text: error.text };
 }
 
 /**

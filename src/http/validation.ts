@@ -47,11 +47,14 @@ const NO_INPUT: ValidInput = Object.freeze({ query: Object.freeze({}), params: O
  * cached GET's CPU.
  */
 export function createRequestValidator(api: Api, operation: ApiOperation) {
-  const failText = (operation as { 'x-validation-text'?: string })['x-validation-text'];
+  // `x-validation-error: invalid_user_id` answers a failed check with that error instead of validation_failed.
+  const failsAs = (operation as { 'x-validation-error'?: string })['x-validation-error'];
+  if (failsAs !== undefined && failsAs !== 'invalid_user_id')
+    throw new Error(`${operation.operationId}: x-validation-error "${failsAs}" is not one this service answers with`);
   const headersOnly = !operation.requestBody && (operation.parameters ?? []).every((p) => 'in' in p && p.in === 'header');
   const validators = api.validator.getRequestValidatorsForOperation(operation.operationId as string) as ValidateFunction[];
 
-  const fail = (errors: ErrorObject[]) => Errors.invalidRequest(toFieldErrors(errors), failText);
+  const fail = (errors: ErrorObject[]) => (failsAs === 'invalid_user_id' ? Errors.invalidUserId : Errors.invalidRequest)(toFieldErrors(errors));
 
   return (ctx: Context, body: unknown): ValidInput => {
     if (headersOnly && ctx.querystring === '') {

@@ -519,7 +519,7 @@ export async function checkedRequest(service: Service, req: RawRequest): Promise
   const context = `${req.method} ${req.path.slice(0, 200)}`;
   // 431 comes from Node's parser (headers plus request line over 16 KiB) before any route is
   // chosen, so no operation documents it; it must still be the envelope.
-  if (res.status === 431) expect(res.body, context).toEqual({ code: 431, text: 'Request header fields too large' });
+  if (res.status === 431) expect(res.body, context).toEqual({ code: 431, text: 'Request header fields too large', error: 'headers_too_large' });
   else checkAgainstSpec(service.api, req.method, specPath || '/', { status: res.status, body: res.body, headers });
   if (res.status >= 400 && res.status !== 304) {
     expect(res.body?.code, `${context}: envelope code`).toBe(res.status);

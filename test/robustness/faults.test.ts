@@ -338,7 +338,7 @@ describe.each(mysqlOnly)('database restart under load (own MariaDB; shared serve
         const whileDown = records.filter((r) => r.sentAt >= downAt && r.answeredAt <= restartAt);
         expect(whileDown.length).toBeGreaterThan(20);
         expect(whileDown.filter((r) => r.status !== 503).map((r) => `${r.op} ${r.status} ${JSON.stringify(r.body)}`)).toEqual([]);
-        for (const r of whileDown) expect(r.body).toEqual({ code: 503, text: 'Service unavailable' });
+        for (const r of whileDown) expect(r.body).toEqual({ code: 503, text: 'Service unavailable', error: 'service_unavailable' });
         // A token is never reported valid while the database is down.
         // (Sent once the server had exited and before it was started again.)
         const verifiesWhileDown = records.filter((r) => r.op === 'verify' && r.sentAt >= downAt && r.sentAt < restartAt);
@@ -473,7 +473,7 @@ describe.each(mysqlOnly)('pool exhausted and row lock held on %s', () => {
       expect(health.answeredAt - health.sentAt).toBeLessThan(500);
       for (const a of waiters) {
         expect(a.status, JSON.stringify(a.body)).toBe(503);
-        expect(a.body).toEqual({ code: 503, text: 'Service unavailable' });
+        expect(a.body).toEqual({ code: 503, text: 'Service unavailable', error: 'service_unavailable' });
         expect(a.answeredAt - lockedAt).toBeGreaterThanOrEqual(4500);
         expect(a.answeredAt - a.sentAt).toBeLessThan(8000);
       }

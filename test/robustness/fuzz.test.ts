@@ -450,7 +450,7 @@ describe.each(databases)('malformed HTTP on %s', (kind) => {
 
   it('when the headers are larger than Node allows, then 431 in the envelope', async () => {
     const res = parse(await rawSocket(`GET /api/v1/survey-data HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`));
-    expect(res).toEqual({ status: 431, body: { code: 431, text: 'Request header fields too large' } });
+    expect(res).toEqual({ status: 431, body: { code: 431, text: 'Request header fields too large', error: 'headers_too_large' } });
   });
 
   it('when very many headers are sent, then 431 in the envelope', async () => {
@@ -473,7 +473,7 @@ describe.each(databases)('malformed HTTP on %s', (kind) => {
     ['two Content-Lengths', 'POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}'],
   ])('when a request has %s, then 400 in the envelope', async (_name, bytes) => {
     const res = parse(await rawSocket(bytes));
-    expect(res).toEqual({ status: 400, body: { code: 400, text: 'Bad request' } });
+    expect(res).toEqual({ status: 400, body: { code: 400, text: 'Bad request', error: 'bad_request' } });
   });
 
   it('when a body is just over 16 KiB, then 413; just under, then the body is read', async () => {

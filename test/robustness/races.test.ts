@@ -64,7 +64,7 @@ describe.each(databases)('races on %s', (kind) => {
       const lost = results.filter((r) => r.status === 400);
       expect(won, JSON.stringify(tally(results))).toHaveLength(1);
       expect(lost).toHaveLength(49);
-      for (const r of lost) expect(r.body).toEqual({ code: 400, text: 'Username already taken' });
+      for (const r of lost) expect(r.body).toEqual({ code: 400, text: 'Username already taken', error: 'username_taken' });
       const rows = await service.db('users').where({ username_key: base });
       expect(rows).toHaveLength(1);
       expect(await service.db('user_settings').where({ user_id: rows[0].id })).toHaveLength(1);
@@ -96,7 +96,7 @@ describe.each(databases)('races on %s', (kind) => {
         results.filter((r) => r.status === 200),
         JSON.stringify(tally(results)),
       ).toHaveLength(LIMIT);
-      for (const r of results.filter((x) => x.status !== 200)) expect(r.body).toEqual({ code: 400, text: 'Too many tokens' });
+      for (const r of results.filter((x) => x.status !== 200)) expect(r.body).toEqual({ code: 400, text: 'Too many tokens', error: 'too_many_tokens' });
       expect(maxSeen).toBeLessThanOrEqual(LIMIT);
       expect(await activeSessionCount(service, userId)).toBe(LIMIT);
 
@@ -176,7 +176,7 @@ describe.each(databases)('races on %s', (kind) => {
             const sentAt = Date.now();
             const res = await service.call('POST', '/login', { body: { username: user.username, password: user.password } });
             attempts.push({ sentAt, status: res.status });
-            if (res.status !== 200) expect(res.body).toEqual({ code: 400, text: 'Invalid password' });
+            if (res.status !== 200) expect(res.body).toEqual({ code: 400, text: 'Invalid password', error: 'invalid_password' });
           }
         };
         const workers = Array.from({ length: 4 }, worker);
@@ -296,7 +296,8 @@ describe.each(databases)('token and mail races on %s', (kind) => {
       for (const [status, n] of Object.entries(tally(answers))) statuses[status] = (statuses[status] ?? 0) + n;
       const won = passwords.filter((_, i) => answers[i]?.status === 200);
       expect(won).toHaveLength(1);
-      for (const a of answers.filter((x) => x.status !== 200)) expect(a.body).toEqual({ code: 400, text: 'Invalid or expired reset token' });
+      for (const a of answers.filter((x) => x.status !== 200))
+        expect(a.body).toEqual({ code: 400, text: 'Invalid or expired reset token', error: 'invalid_reset_token' });
       expect((await service.call('POST', '/login', { body: { username: user.username, password: won[0] } })).status).toBe(200);
     }
     figures.resetRace = { rounds, resets: rounds * 8, statuses };

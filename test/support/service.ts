@@ -171,7 +171,19 @@ async function listen(
     await new Promise((resolve) => server.close(resolve));
     await app.close();
   };
-  return { url, api, db, database, config, call, close, server, purgeExpiredSessions: app.purgeExpiredSessions, purgeExpired: app.purgeExpired, mail: app.mail };
+  return {
+    url,
+    api,
+    db,
+    database,
+    config,
+    call,
+    close,
+    server,
+    purgeExpiredSessions: app.purgeExpiredSessions,
+    purgeExpired: app.purgeExpired,
+    mail: app.mail,
+  };
 }
 
 /**
