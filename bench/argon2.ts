@@ -1,5 +1,5 @@
 import { hash, verify } from '@node-rs/argon2';
-import { ARGON2_OPTIONS } from '../src/auth/passwords.js';
+import { ARGON2_OPTIONS } from '../src/passwords.js';
 import { median } from './stats.js';
 
 const PASSWORD = 'SecurePass123!';

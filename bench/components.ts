@@ -14,13 +14,13 @@ import { parseArgs } from 'node:util';
 import Router from '@koa/router';
 import { jwtVerify } from 'jose';
 import { pino } from 'pino';
-import { ARGON2_OPTIONS } from '../src/auth/passwords.js';
 import { createTokenService } from '../src/auth/tokens.js';
 import { createDb } from '../src/db/db.js';
 import { migrateLatest } from '../src/db/migrate.js';
 import { loadApi } from '../src/http/spec.js';
 import { createLogger } from '../src/log.js';
 import { createMetrics } from '../src/ops/metrics.js';
+import { ARGON2_OPTIONS } from '../src/passwords.js';
 import { argon2Rate } from './argon2.js';
 import { PADDED_OPERATIONS, paddedDocument, SURVEY_FILE } from './spec.js';
 

@@ -15,17 +15,17 @@ import { errorMiddleware } from './http/errors.js';
 import { observeRequests } from './http/observe.js';
 import { buildRoutes, type RouteLimiter } from './http/routes.js';
 import { type Api, loadApi } from './http/spec.js';
-import type { HandlerMap } from './http/types.js';
 import { createLimiter } from './limits.js';
 import { createLogger, type Logger } from './log.js';
 import { createOutboxRepository } from './mail/outbox.repository.js';
 import { loadTemplates } from './mail/templates.js';
 import { logTransport, type MailTransport, smtpTransport } from './mail/transport.js';
 import { createOutboxWorker, type OutboxWorker, type WorkerOptions } from './mail/worker.js';
+import type { HandlerMap } from './operations.js';
 import { createMetrics } from './ops/metrics.js';
 import { createOpsHandlers } from './ops/ops.handlers.js';
 import { createProfileHandlers } from './profile/profile.handlers.js';
-import { createProfileRepository } from './profile/profile.repository.js';
+import { createProfileRepository, PERSON_QUERY } from './profile/profile.repository.js';
 import { createProfileService } from './profile/profile.service.js';
 import { createWorkoutsRepository } from './profile/workouts.repository.js';
 import { createSurveyHandlers } from './survey/survey.handlers.js';
@@ -77,7 +77,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const api = deps.api ?? (await loadApi());
 
   const users = createUsersRepository(db);
-  const sessions = createSessionsRepository(db);
+  const sessions = createSessionsRepository(db, PERSON_QUERY);
   const userTokens = createUserTokensRepository(db);
   const outbox = createOutboxRepository(db);
   const tokens = createTokenService(config.jwtSecret, config.accessTokenTtl, clock);
@@ -88,6 +88,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     maxLifetimeMs: config.sessionMaxLifetime * 1000,
     reuseGraceMs: config.refreshReuseGraceSeconds * 1000,
   };
+  const metrics = createMetrics(db, () => sessions.countAllActive(clock()));
   const auth = createAuthService({
     db,
     users,
@@ -98,6 +99,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     maxSessionsPerUser: config.maxSessionsPerUser,
     lifetimes,
     loginFailures: limiter('login_fail', config.loginFailureLimit, 15 * 60),
+    onLoginOutcome: metrics.countLogin,
   });
   const refresh = createRefreshService({ db, sessions, spent: createSpentRefreshTokensRepository(db), tokens, clock, lifetimes });
   const mailDeps = { appUrl: config.appUrl, outbox, userTokens, clock };
@@ -124,7 +126,6 @@ export async function createApp(deps: AppDeps): Promise<App> {
     clock,
   });
 
-  const metrics = createMetrics(db, auth.countActiveSessions);
   let shuttingDown = false;
 
   const handlers = {
@@ -165,7 +166,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   // With TRUST_PROXY=N, ctx.ip is the address N hops from the right of X-Forwarded-For, never
   // the left-most (client-chosen) one.
   const koa = new Koa({ proxy: config.trustProxy > 0, maxIpsCount: config.trustProxy });
-  koa.use(observeRequests(logger, metrics));
+  koa.use(observeRequests(logger, metrics.observe));
   koa.use(async (ctx, next) => {
     // While shutting down, no connection is kept alive: a client must not send its next
     // request on a socket the server is about to close.

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import { toIso } from '../clock.js';
-import type { HandlerMap } from '../http/types.js';
+import type { HandlerMap } from '../operations.js';
 import { publicUserId } from '../users/identity.js';
 import type { AuthService } from './auth.service.js';
 import type { PasswordResetService } from './password-reset.service.js';

@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { AuthContext, CallerView, ClientInfo } from '../caller.js';
 import type { Clock } from '../clock.js';
 import { type Db, type Executor, transaction } from '../db/db.js';
-import { type AppError, Errors } from '../errors.js';
-import type { AuthContext, ClientInfo } from '../http/types.js';
+import { AppError, Errors } from '../errors.js';
 import { spendPoint } from '../limits.js';
+import { hashPassword, spendDecoyVerification, verifyPassword } from '../passwords.js';
 import { hashSecret, newSecret } from '../secrets.js';
 import type { UserTokensRepository } from '../users/user-tokens.repository.js';
 import type { User, UsersRepository } from '../users/users.repository.js';
-import { hashPassword, spendDecoyVerification, verifyPassword } from './passwords.js';
 import { type SessionLifetimes, sessionEnd } from './refresh.service.js';
-import type { CallerView, NewSession, Session, SessionsRepository } from './sessions.repository.js';
+import type { NewSession, Session, SessionsRepository } from './sessions.repository.js';
 import type { TokenClaims, TokenService } from './tokens.js';
 
 export interface AuthDeps {
@@ -22,6 +22,8 @@ export interface AuthDeps {
   clock: Clock;
   maxSessionsPerUser: number;
   lifetimes: SessionLifetimes;
+  /** Told each login's outcome (the logins_total metric). */
+  onLoginOutcome?: (outcome: string) => void;
   /** Counts failed logins per account and client IP; undefined when LOGIN_FAILURE_LIMIT=0. */
   loginFailures?: RateLimiterAbstract;
 }
@@ -67,55 +69,67 @@ export function createAuthService(deps: AuthDeps) {
     return current.passwordHash === verified.passwordHash ? Errors.tooManyTokens() : Errors.invalidPassword();
   }
 
-  return {
-    /**
-     * Checks the credentials and opens a session. The password is verified against the hash read
-     * first; the session is then inserted by one statement that still requires that hash and,
-     * for a limited plan, a free session slot, under the user's row lock (see `sessions.open`):
-     * parallel logins cannot pass the limit, and a login checked against a password that was
-     * changed meanwhile fails. With revoke_others, the insert and the revocation of the other
-     * sessions commit together. Expired sessions do not count; the periodic purge deletes them.
-     */
-    async login(username: string, password: string, revokeOthers: boolean, client: ClientInfo): Promise<LoginResult> {
-      const found = await users.findByUsername(username);
-      if (!found) {
-        await spendDecoyVerification(password);
-        throw Errors.userNotFound();
-      }
-      // Failures count per account and client IP: a guesser elsewhere cannot lock the owner out.
-      const failureKey = `${found.id}:${client.ip}`;
-      await reserveAttempt(failureKey);
-      if (!(await verifyPassword(found.passwordHash, password))) throw Errors.invalidPassword();
-      await loginFailures?.delete(failureKey);
+  /**
+   * Checks the credentials and opens a session. The password is verified against the hash read
+   * first; the session is then inserted by one statement that still requires that hash and,
+   * for a limited plan, a free session slot, under the user's row lock (see `sessions.open`):
+   * parallel logins cannot pass the limit, and a login checked against a password that was
+   * changed meanwhile fails. With revoke_others, the insert and the revocation of the other
+   * sessions commit together. Expired sessions do not count; the periodic purge deletes them.
+   */
+  async function openSession(username: string, password: string, revokeOthers: boolean, client: ClientInfo): Promise<LoginResult> {
+    const found = await users.findByUsername(username);
+    if (!found) {
+      await spendDecoyVerification(password);
+      throw Errors.userNotFound();
+    }
+    // Failures count per account and client IP: a guesser elsewhere cannot lock the owner out.
+    const failureKey = `${found.id}:${client.ip}`;
+    await reserveAttempt(failureKey);
+    if (!(await verifyPassword(found.passwordHash, password))) throw Errors.invalidPassword();
+    await loginFailures?.delete(failureKey);
 
-      const sessionId = newSessionId();
-      const now = clock();
-      const expiresAt = sessionEnd(deps.lifetimes, now, now);
-      const { token, claims } = await tokens.sign(found.id, sessionId, expiresAt);
-      const refreshToken = newSecret();
-      const session: NewSession = {
-        id: sessionId,
-        userId: found.id,
-        tokenPrefix: token.slice(0, 10),
-        createdAt: now,
-        expiresAt,
-        lastUsedAt: now,
-        userAgent: client.userAgent?.slice(0, 512) ?? null,
-        ipAddress: client.ip.slice(0, 45),
-        refreshHash: hashSecret(refreshToken),
-      };
-      if (revokeOthers) {
-        await transaction(db, async (trx) => {
-          if (!(await sessions.open(trx, session, found.passwordHash))) throw await refusal(found, trx);
-          await sessions.revokeAllExcept(trx, found.id, sessionId, now);
-          await users.recordLogin(found.id, now, trx);
-        });
-      } else {
-        const limit = limited(found) ? deps.maxSessionsPerUser : undefined;
-        if (!(await sessions.open(db, session, found.passwordHash, limit))) throw await refusal(found);
-        await users.recordLogin(found.id, now);
+    const sessionId = newSessionId();
+    const now = clock();
+    const expiresAt = sessionEnd(deps.lifetimes, now, now);
+    const { token, claims } = await tokens.sign(found.id, sessionId, expiresAt);
+    const refreshToken = newSecret();
+    const session: NewSession = {
+      id: sessionId,
+      userId: found.id,
+      tokenPrefix: token.slice(0, 10),
+      createdAt: now,
+      expiresAt,
+      lastUsedAt: now,
+      userAgent: client.userAgent?.slice(0, 512) ?? null,
+      ipAddress: client.ip.slice(0, 45),
+      refreshHash: hashSecret(refreshToken),
+    };
+    if (revokeOthers) {
+      await transaction(db, async (trx) => {
+        if (!(await sessions.open(trx, session, found.passwordHash))) throw await refusal(found, trx);
+        await sessions.revokeAllExcept(trx, found.id, sessionId, now);
+        await users.recordLogin(found.id, now, trx);
+      });
+    } else {
+      const limit = limited(found) ? deps.maxSessionsPerUser : undefined;
+      if (!(await sessions.open(db, session, found.passwordHash, limit))) throw await refusal(found);
+      await users.recordLogin(found.id, now);
+    }
+    return { token, claims, refreshToken, refreshExpiresAt: expiresAt, user: { ...found, lastLogin: now } };
+  }
+
+  return {
+    /** Logs in (see `openSession`), and counts the outcome: `success` or the error's identifier. */
+    async login(username: string, password: string, revokeOthers: boolean, client: ClientInfo): Promise<LoginResult> {
+      try {
+        const result = await openSession(username, password, revokeOthers, client);
+        deps.onLoginOutcome?.('success');
+        return result;
+      } catch (err) {
+        deps.onLoginOutcome?.(err instanceof AppError ? err.id : 'error');
+        throw err;
       }
-      return { token, claims, refreshToken, refreshExpiresAt: expiresAt, user: { ...found, lastLogin: now } };
     },
 
     /**
@@ -158,8 +172,6 @@ export function createAuthService(deps: AuthDeps) {
         await sessions.revokeAllExcept(trx, user.id, auth.sessionId, now);
       });
     },
-
-    countActiveSessions: () => sessions.countAllActive(clock()),
 
     /** Deletes every expired session (run periodically by the server). */
     purgeExpiredSessions: () => sessions.purgeExpired(clock()),

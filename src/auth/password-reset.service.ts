@@ -6,12 +6,12 @@ import { spendPoint } from '../limits.js';
 import type { OutboxRepository } from '../mail/outbox.repository.js';
 import { humanDuration } from '../mail/templates.js';
 import type { Composer } from '../mail/worker.js';
+import { hashPassword } from '../passwords.js';
 import { hashSecret } from '../secrets.js';
 import { identityKey } from '../users/identity.js';
 import { mailedLink } from '../users/mailed-link.js';
 import type { UserTokensRepository } from '../users/user-tokens.repository.js';
 import type { UsersRepository } from '../users/users.repository.js';
-import { hashPassword } from './passwords.js';
 import type { SessionsRepository } from './sessions.repository.js';
 
 export const PASSWORD_RESET = 'password_reset';

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
+import type { Caller, CallerView } from '../caller.js';
 import { type Db, type Executor, isMysql, type Trx } from '../db/db.js';
-import { joinPerson, PERSON_COLUMNS, type Person, type PersonRow, toPerson } from '../profile/profile.repository.js';
-import { toUser, type User, type UserRow } from '../users/users.repository.js';
+import { toUser, type UserRow } from '../users/users.repository.js';
 
 export interface Session {
   id: string;
@@ -58,19 +58,21 @@ function toRefreshable(row: SessionRow, now: number): RefreshableSession {
   return { ...toSession(row), refreshHash: row.refresh_hash, active: row.revoked_at === null && Number(row.expires_at) > now };
 }
 
-/** What an authenticated request reads about its caller with the session check. */
-export type CallerView = 'account' | 'person';
-
-export interface Caller {
-  user: User;
-  /** With the 'person' view: also the settings and questionnaire. */
-  person?: Person;
+/**
+ * How the 'person' view reads the whole person in the session check's statement: a join on
+ * the `users` row, the columns to select and the reading of the row. The profile domain
+ * supplies it (`PERSON_QUERY`); the app passes it in.
+ */
+export interface PersonQuery {
+  join<Q extends Knex.QueryBuilder>(query: Q): Q;
+  columns: readonly string[];
+  read(row: unknown): NonNullable<Caller['person']>;
 }
 
 export type SessionsRepository = ReturnType<typeof createSessionsRepository>;
 
 /** Server-side sessions: active while not revoked and not expired. */
-export function createSessionsRepository(db: Db) {
+export function createSessionsRepository(db: Db, personQuery: PersonQuery) {
   const active = (exec: Executor, now: number) => exec<SessionRow>('sessions').whereNull('sessions.revoked_at').andWhere('sessions.expires_at', '>', now);
   return {
     /**
@@ -121,9 +123,9 @@ export function createSessionsRepository(db: Db) {
     async findCaller(id: string, userId: number, now: number, view: CallerView): Promise<Caller | undefined> {
       const query = active(db, now).andWhere('sessions.id', id).andWhere('sessions.user_id', userId).join('users', 'users.id', 'sessions.user_id');
       if (view === 'person') {
-        const row = await joinPerson(query).first<PersonRow | undefined>(PERSON_COLUMNS);
+        const row: unknown = await personQuery.join(query).first([...personQuery.columns]);
         if (!row) return undefined;
-        const person = toPerson(row);
+        const person = personQuery.read(row);
         return { user: person.user, person };
       }
       const row = await query.first<UserRow | undefined>('users.*');

@@ -1,8 +1,7 @@
 import type { Context } from 'koa';
-import type { CallerView } from '../auth/sessions.repository.js';
+import type { AuthContext, CallerView } from '../caller.js';
 import { Errors } from '../errors.js';
 import type { Api, ApiOperation } from './spec.js';
-import type { AuthContext } from './types.js';
 
 /** How an operation's `security` asks for a token: always, optionally (`- {}` listed), or never. */
 export type AuthMode = 'required' | 'optional' | 'none';

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -6,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import Router from '@koa/router';
 import yaml from 'js-yaml';
 import type { Context } from 'koa';
+import { strongEtag } from '../etag.js';
 import { SPEC_PATH } from '../paths.js';
 
 /**
@@ -71,8 +71,7 @@ interface Asset {
 
 function asset(body: Buffer, type: string): Asset {
   const compressible = !type.startsWith('image/') && body.length > 1024;
-  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-  return { body, gzip: compressible ? gzipSync(body) : undefined, type, etag };
+  return { body, gzip: compressible ? gzipSync(body) : undefined, type, etag: strongEtag(body) };
 }
 
 // The swagger-ui-dist files never change while the process runs: loaded on first use, shared by every router.

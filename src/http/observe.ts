@@ -1,13 +1,12 @@
 import type { Context, Next } from 'koa';
 import { type Logger, requestLineLogger } from '../log.js';
-import type { Metrics } from '../ops/metrics.js';
 
 /**
  * The outermost middleware: one log line and one metrics sample per request (method, route
  * template, status, duration, request id, user id), and the headers every answer carries.
  * Bodies are never logged, so passwords, tokens and health answers cannot reach the log.
  */
-export function observeRequests(logger: Logger, metrics: Metrics) {
+export function observeRequests(logger: Logger, answered: (operation: string, status: number, seconds: number) => void) {
   const requestLog = requestLineLogger(logger);
   return async (ctx: Context, next: Next): Promise<void> => {
     const started = process.hrtime.bigint();
@@ -20,8 +19,7 @@ export function observeRequests(logger: Logger, metrics: Metrics) {
       if (!ctx.response.get('Cache-Control')) ctx.set('Cache-Control', 'no-store');
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const operation = (ctx.state.operationId as string | undefined) ?? 'unmatched';
-      const errorText = ctx.status >= 400 ? (ctx.body as { text?: string } | undefined)?.text : undefined;
-      metrics.observe(operation, ctx.status, seconds, errorText);
+      answered(operation, ctx.status, seconds);
       requestLog.info(
         {
           requestId: ctx.state.requestId,

@@ -2,12 +2,12 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { CallerView } from '../auth/sessions.repository.js';
+import type { AuthContext, CallerView } from '../caller.js';
 import { type AppError, Errors } from '../errors.js';
+import { type HandlerInput, type HandlerMap, type OperationId, RawJson, type Reply } from '../operations.js';
 import { type Authenticate, authenticateRequest, authModeOf } from './auth.js';
 import { consumeOrReject } from './rate-limit.js';
 import { API_ROOT, type Api, type ApiOperation } from './spec.js';
-import { type AuthContext, type HandlerInput, type HandlerMap, type OperationId, RawJson, type Reply } from './types.js';
 import { createRequestValidator } from './validation.js';
 
 export const BODY_LIMIT = '16kb';
@@ -69,9 +69,6 @@ function send(ctx: Context, reply: { status: number; body?: unknown; headers?: R
   if (reply.body instanceof RawJson) {
     ctx.type = 'application/json';
     ctx.body = reply.body.bytes;
-  } else if (typeof reply.body === 'string') {
-    ctx.type = 'text/plain; version=0.0.4; charset=utf-8';
-    ctx.body = reply.body;
   } else if (reply.body !== undefined) ctx.body = reply.body;
 }
 

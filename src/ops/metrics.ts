@@ -31,7 +31,7 @@ export function createMetrics(db: Db, countActiveSessions: () => Promise<number>
   });
   const logins = new Counter({
     name: 'logins_total',
-    help: 'Login attempts by outcome.',
+    help: 'Logins that reached the credential check, by outcome (success or the error identifier).',
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
@@ -72,13 +72,18 @@ export function createMetrics(db: Db, countActiveSessions: () => Promise<number>
   }
 
   return {
-    /** Records one answered request; for logins also its outcome (`success` or the error text). */
-    observe(operation: string, status: number, seconds: number, errorText?: string): void {
+    /** Records one answered request. */
+    observe(operation: string, status: number, seconds: number): void {
       const { counter, histogram } = seriesOf(operation, status);
       counter.inc();
       histogram.observe(seconds);
-      if (operation === 'login') logins.inc({ outcome: status === 200 ? 'success' : (errorText ?? String(status)).toLowerCase().replace(/\W+/g, '_') });
+    },
+    /** Counts a login's outcome: `success`, or the identifier of the error it answered. */
+    countLogin(outcome: string): void {
+      logins.inc({ outcome });
     },
     render: () => registry.metrics(),
+    /** The Prometheus text format's media type. */
+    contentType: registry.contentType,
   };
 }

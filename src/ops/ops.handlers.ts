@@ -1,6 +1,6 @@
 import type { Db } from '../db/db.js';
 import { Errors } from '../errors.js';
-import type { HandlerMap } from '../http/types.js';
+import type { HandlerMap } from '../operations.js';
 import type { Metrics } from './metrics.js';
 
 /** Liveness, readiness and metrics for operators. */
@@ -14,6 +14,6 @@ export function createOpsHandlers(deps: { db: Db; metrics: Metrics; isShuttingDo
       return { status: 200, body: { status: 'ready' } };
     },
 
-    getMetrics: async () => ({ status: 200, body: await deps.metrics.render() }),
+    getMetrics: async () => ({ status: 200, body: await deps.metrics.render(), headers: { 'Content-Type': deps.metrics.contentType } }),
   } satisfies Partial<HandlerMap>;
 }

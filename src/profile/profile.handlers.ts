@@ -1,6 +1,6 @@
 import type { components } from '../../generated/api.js';
 import { toIso } from '../clock.js';
-import type { HandlerMap } from '../http/types.js';
+import type { HandlerMap } from '../operations.js';
 import { publicUserId } from '../users/identity.js';
 import type { Settings, User, UserPatch } from '../users/users.repository.js';
 import type { ProfileService } from './profile.service.js';

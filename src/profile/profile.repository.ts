@@ -33,6 +33,13 @@ export function joinPerson<Q extends Knex.QueryBuilder>(query: Q): Q {
   return query.join('user_settings', 'user_settings.user_id', 'users.id').leftJoin('training_profiles', 'training_profiles.user_id', 'users.id') as Q;
 }
 
+/** How the session check reads the whole person in its own statement (see the sessions repository). */
+export const PERSON_QUERY = {
+  join: joinPerson,
+  columns: PERSON_COLUMNS,
+  read: (row: unknown) => toPerson(row as PersonRow),
+};
+
 export function toPerson(row: PersonRow): Person {
   return {
     user: toUser(row),

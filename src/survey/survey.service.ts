@@ -1,16 +1,15 @@
-import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import type { components } from '../../generated/api.js';
 import type { Clock } from '../clock.js';
 import { Errors } from '../errors.js';
-import { RawJson } from '../http/types.js';
+import { strongEtag } from '../etag.js';
 
 export type SurveyData = components['schemas']['SurveyData'];
 
 export interface SurveySnapshot {
   data: SurveyData;
   /** The JSON as served, serialised once per file version. */
-  json: RawJson<SurveyData>;
+  bytes: Buffer;
   etag: string;
 }
 
@@ -75,8 +74,7 @@ export function createSurveyService(file: string, options: SurveyOptions) {
     }
     if (!isSurveyData(data)) throw Errors.surveyLoadFailed();
     const bytes = Buffer.from(JSON.stringify(data));
-    const etag = `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`;
-    const snapshot = { data, json: new RawJson<SurveyData>(bytes), etag };
+    const snapshot = { data, bytes, etag: strongEtag(bytes) };
     cached = { version, snapshot, checkedAt: now };
     return snapshot;
   }

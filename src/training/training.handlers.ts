@@ -1,4 +1,4 @@
-import type { HandlerMap } from '../http/types.js';
+import type { HandlerMap } from '../operations.js';
 import type { TrainingService } from './training.service.js';
 
 export function createTrainingHandlers(service: TrainingService) {

@@ -1,4 +1,4 @@
-import type { HandlerMap } from '../http/types.js';
+import type { HandlerMap } from '../operations.js';
 import type { EmailVerification } from './email-verification.js';
 import type { UsersService } from './users.service.js';
 
@@ -46,7 +46,7 @@ export function createUsersHandlers(service: UsersService, verification: EmailVe
     }),
 
     getUserDetails: async ({ query, maybeAuth }) => {
-      const { user, showEmail } = await service.details(query.user_id, maybeAuth);
+      const { user, showEmail } = await service.details(query.user_id, maybeAuth?.userId);
       return {
         status: 200,
         body: {

@@ -1,9 +1,8 @@
-import { hashPassword } from '../auth/passwords.js';
 import type { Clock } from '../clock.js';
 import { type Db, transaction } from '../db/db.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { Errors } from '../errors.js';
-import type { AuthContext } from '../http/types.js';
+import { hashPassword } from '../passwords.js';
 import type { EmailVerification } from './email-verification.js';
 import type { NewUser, User, UsersRepository } from './users.repository.js';
 
@@ -68,13 +67,13 @@ export function createUsersService(deps: { db: Db; users: UsersRepository; verif
     usernameAvailable: async (username: string) => !(await users.usernameExists(username)),
     emailAvailable: async (email: string) => !(await users.emailExists(email)),
 
-    /** A user's public details; the email only where the user's profile is public or the caller is that user. */
-    async details(rawUserId: string, caller: AuthContext | undefined): Promise<UserDetails> {
+    /** A user's public details; the email only where the user's profile is public or the caller (`callerId`) is that user. */
+    async details(rawUserId: string, callerId: number | undefined): Promise<UserDetails> {
       const id = Number(rawUserId);
       if (!Number.isSafeInteger(id) || id < 1) throw Errors.userNotFound();
       const user = await users.findById(id);
       if (!user) throw Errors.userNotFound();
-      if (caller?.userId === id) return { user, showEmail: true };
+      if (callerId === id) return { user, showEmail: true };
       const settings = await users.getSettings(id);
       return { user, showEmail: settings.profileVisibility === 'public' };
     },

@@ -1,5 +1,9 @@
-import type { operations } from '../../generated/api.js';
-import type { Caller } from '../auth/sessions.repository.js';
+/**
+ * The typing that ties handlers to openapi.yaml: per operationId, the validated input a handler
+ * gets and the answers it may give (generated types, nothing written by hand).
+ */
+import type { operations } from '../generated/api.js';
+import type { AuthContext, ClientInfo } from './caller.js';
 
 /** Every operationId of openapi.yaml. */
 export type OperationId = keyof operations;
@@ -33,19 +37,6 @@ export type Reply<K extends OperationId> = {
     headers?: Record<string, string>;
   };
 }[NonErrorStatus<K>];
-
-/** The caller identified by a valid bearer token and its live session, as read with the session check. */
-export interface AuthContext extends Caller {
-  userId: number;
-  sessionId: string;
-  issuedAt: number;
-  expiresAt: number;
-}
-
-export interface ClientInfo {
-  ip: string;
-  userAgent: string | undefined;
-}
 
 /** The validated request as a handler sees it. */
 export interface HandlerInput<K extends OperationId> {
