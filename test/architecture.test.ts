@@ -29,7 +29,7 @@ function importGraph(): Map<string, string[]> {
       .map((i) => i.fileName)
       .filter((name) => name.startsWith('.'))
       .map((name) => resolve(dirname(file), name.replace(/\.js$/, '.ts')))
-      .filter((target) => target.startsWith(SRC + '/'));
+      .filter((target) => target.startsWith(`${SRC}/`));
     graph.set(
       relative(SRC, file),
       targets.map((t) => relative(SRC, t)),

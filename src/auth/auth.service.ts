@@ -107,13 +107,13 @@ export function createAuthService(deps: AuthDeps) {
     };
     if (revokeOthers) {
       await transaction(db, async (trx) => {
-        if (!(await sessions.open(trx, session, found.passwordHash))) throw await refusal(found, trx);
-        await sessions.revokeAllExcept(trx, found.id, sessionId, now);
+        if (!(await sessions.open(session, found.passwordHash, undefined, trx))) throw await refusal(found, trx);
+        await sessions.revokeAllExcept(found.id, sessionId, now, trx);
         await users.recordLogin(found.id, now, trx);
       });
     } else {
       const limit = limited(found) ? deps.maxSessionsPerUser : undefined;
-      if (!(await sessions.open(db, session, found.passwordHash, limit))) throw await refusal(found);
+      if (!(await sessions.open(session, found.passwordHash, limit))) throw await refusal(found);
       await users.recordLogin(found.id, now);
     }
     return { token, claims, refreshToken, refreshExpiresAt: expiresAt, user: { ...found, lastLogin: now } };
@@ -164,12 +164,12 @@ export function createAuthService(deps: AuthDeps) {
       const newHash = await hashPassword(newPassword);
       const now = clock();
       await transaction(db, async (trx) => {
-        const locked = await users.lockById(trx, user.id);
+        const locked = await users.lockById(user.id, trx);
         // Another change committed since the check above: the current password is no longer it.
         if (!locked || locked.passwordHash !== user.passwordHash) throw Errors.invalidCurrentPassword();
-        await users.setPasswordHash(trx, user.id, newHash, now);
+        await users.setPasswordHash(user.id, newHash, now, trx);
         await userTokens.spendAll(user.id, ['password_reset'], now, trx);
-        await sessions.revokeAllExcept(trx, user.id, auth.sessionId, now);
+        await sessions.revokeAllExcept(user.id, auth.sessionId, now, trx);
       });
     },
 

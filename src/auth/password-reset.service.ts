@@ -77,12 +77,12 @@ export function createPasswordResetService(deps: {
       const passwordHash = await hashPassword(newPassword);
       await transaction(db, async (trx) => {
         const now = clock();
-        await users.setPasswordHash(trx, found.userId, passwordHash, now);
+        await users.setPasswordHash(found.userId, passwordHash, now, trx);
         if (!(await userTokens.spend(tokenHash, now, trx))) throw Errors.invalidResetToken();
         await userTokens.spendAll(found.userId, ['password_reset'], now, trx);
         // Receiving the link proves the address, if the account still has it.
         await users.markEmailVerified(found.userId, found.emailKey, trx);
-        await sessions.revokeAllExcept(trx, found.userId, undefined, now);
+        await sessions.revokeAllExcept(found.userId, undefined, now, trx);
       });
     },
   };

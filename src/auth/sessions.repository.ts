@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Caller, CallerView } from '../caller.js';
-import { type Db, type Executor, isMysql, type Trx } from '../db/db.js';
+import { type Db, type Executor, isMysql } from '../db/db.js';
 import { toUser, type UserRow } from '../users/users.repository.js';
 
 export interface Session {
@@ -84,7 +84,7 @@ export function createSessionsRepository(db: Db, personQuery: PersonQuery) {
      * constant subquery would be). SQLite runs one writer at a time. False when nothing was
      * inserted.
      */
-    async open(exec: Executor, session: NewSession, passwordHash: string, limit?: number): Promise<boolean> {
+    async open(session: NewSession, passwordHash: string, limit: number | undefined, exec: Executor = db): Promise<boolean> {
       const bindings: Knex.RawBinding[] = [
         session.id,
         session.tokenPrefix,
@@ -182,8 +182,8 @@ export function createSessionsRepository(db: Db, personQuery: PersonQuery) {
     },
 
     /** Revokes every active session of the user except `keepId` (all of them when undefined). */
-    async revokeAllExcept(trx: Trx, userId: number, keepId: string | undefined, now: number): Promise<void> {
-      const query = active(trx, now).andWhere({ user_id: userId });
+    async revokeAllExcept(userId: number, keepId: string | undefined, now: number, exec: Executor = db): Promise<void> {
+      const query = active(exec, now).andWhere({ user_id: userId });
       if (keepId !== undefined) query.andWhereNot({ id: keepId });
       await query.update({ revoked_at: now });
     },

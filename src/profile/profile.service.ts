@@ -73,13 +73,13 @@ export function createProfileService(deps: {
     const now = clock();
     try {
       return await transaction(db, async (trx) => {
-        const user = await users.lockById(trx, userId);
+        const user = await users.lockById(userId, trx);
         if (!user) throw Errors.accountNotFound();
         const newAddress = patch.userProfile && newAddressOf(user, patch.userProfile);
         const updated: UpdatedSections = {
-          user_profile: patch.userProfile ? await users.update(trx, user, patch.userProfile, now) : false,
-          training_profile: patch.training ? await training.updateSummary(trx, userId, patch.training, now) : false,
-          settings: patch.settings ? await users.updateSettings(trx, userId, settingsChanges(patch.settings), now) : false,
+          user_profile: patch.userProfile ? await users.update(user, patch.userProfile, now, trx) : false,
+          training_profile: patch.training ? await training.updateSummary(userId, patch.training, now, trx) : false,
+          settings: patch.settings ? await users.updateSettings(userId, settingsChanges(patch.settings), now, trx) : false,
         };
         if (newAddress !== undefined) await verification.newAddress(trx, userId, newAddress, now);
         return { user: (await users.findById(userId, trx)) as User, updated };

@@ -1,5 +1,5 @@
 import type { components } from '../../generated/api.js';
-import type { Db, Executor, Trx } from '../db/db.js';
+import type { Db, Executor } from '../db/db.js';
 
 /** The questionnaire as stored and returned (basic information may still be unanswered). */
 export type StoredTrainingProfile = components['schemas']['TrainingProfileView'];
@@ -29,8 +29,8 @@ export function createTrainingRepository(db: Db) {
       return row && toTrainingRecord(row.profile, row.updated_at);
     },
 
-    async save(trx: Trx, userId: number, profile: StoredTrainingProfile, now: number): Promise<void> {
-      await trx('training_profiles')
+    async save(userId: number, profile: StoredTrainingProfile, now: number, exec: Executor = db): Promise<void> {
+      await exec('training_profiles')
         .insert({ user_id: userId, profile: JSON.stringify(profile), updated_at: now })
         .onConflict('user_id')
         .merge(['profile', 'updated_at']);

@@ -94,8 +94,8 @@ export function createTrainingService(deps: { db: Db; training: TrainingReposito
       const now = clock();
       await transaction(db, async (trx) => {
         // The user's row lock orders this write with summary updates from POST /user-data.
-        if (!(await users.lockById(trx, userId))) throw Errors.accountNotFound();
-        await training.save(trx, userId, profile, now);
+        if (!(await users.lockById(userId, trx))) throw Errors.accountNotFound();
+        await training.save(userId, profile, now, trx);
       });
       return { profile, metadata: metadataOf(now) };
     },
@@ -107,11 +107,11 @@ export function createTrainingService(deps: { db: Db; training: TrainingReposito
     },
 
     /** Writes summary fields into the questionnaire; returns whether anything changed. The caller holds the user's lock. */
-    async updateSummary(trx: Trx, userId: number, patch: SummaryPatch, now: number): Promise<boolean> {
+    async updateSummary(userId: number, patch: SummaryPatch, now: number, trx: Trx): Promise<boolean> {
       const { profile } = await current(userId, trx);
       const next = withSummary(profile, patch);
       if (isDeepStrictEqual(next, profile)) return false;
-      await training.save(trx, userId, next, now);
+      await training.save(userId, next, now, trx);
       return true;
     },
   };

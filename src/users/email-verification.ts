@@ -44,7 +44,7 @@ export function createEmailVerification(deps: {
 
   /** Mints the link's token when the mail is sent, while the address still needs verifying. */
   const compose: Composer = async (job, trx, now) => {
-    const user = job.userId === null ? undefined : await users.lockById(trx, job.userId);
+    const user = job.userId === null ? undefined : await users.lockById(job.userId, trx);
     if (!user || job.address === null || identityKey(user.email) !== identityKey(job.address)) return { drop: 'the account no longer has this address' };
     if (user.emailVerified) return { drop: 'the address is already verified' };
     const { link, discard } = await mailedLink(userTokens, trx, {
@@ -69,7 +69,7 @@ export function createEmailVerification(deps: {
     /** Queues a fresh mail to the user's address, voiding earlier links; 409 when it is verified already. */
     async resend(userId: number): Promise<void> {
       await transaction(db, async (trx) => {
-        const user = await users.lockById(trx, userId);
+        const user = await users.lockById(userId, trx);
         if (!user) throw Errors.unauthorized();
         if (user.emailVerified) throw Errors.emailAlreadyVerified();
         const now = clock();

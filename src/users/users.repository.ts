@@ -1,4 +1,4 @@
-import type { Db, Executor, Trx } from '../db/db.js';
+import type { Db, Executor } from '../db/db.js';
 import { identityKey } from './identity.js';
 
 export type Plan = 'standard' | 'enterprise';
@@ -136,8 +136,8 @@ export type UsersRepository = ReturnType<typeof createUsersRepository>;
 export function createUsersRepository(db: Db) {
   return {
     /** Inserts the user and its settings row; a taken name fails on the unique indexes. */
-    async insert(trx: Trx, user: NewUser, now: number): Promise<number> {
-      const [id] = await trx('users').insert({
+    async insert(user: NewUser, now: number, exec: Executor = db): Promise<number> {
+      const [id] = await exec('users').insert({
         username: user.username,
         username_key: identityKey(user.username),
         email: user.email,
@@ -150,7 +150,7 @@ export function createUsersRepository(db: Db) {
         created_at: now,
         updated_at: now,
       });
-      await trx('user_settings').insert({ user_id: id, updated_at: now });
+      await exec('user_settings').insert({ user_id: id, updated_at: now });
       return Number(id);
     },
 
@@ -168,8 +168,8 @@ export function createUsersRepository(db: Db) {
     },
 
     /** Reads the user and locks its row until the transaction ends (MySQL; SQLite serialises writers). */
-    async lockById(trx: Trx, id: number): Promise<User | undefined> {
-      const row = await trx<UserRow>('users').where({ id }).forUpdate().first();
+    async lockById(id: number, exec: Executor = db): Promise<User | undefined> {
+      const row = await exec<UserRow>('users').where({ id }).forUpdate().first();
       return row && toUser(row);
     },
 
@@ -196,7 +196,7 @@ export function createUsersRepository(db: Db) {
      * Applies the patch; returns whether any column really changed value. A new address (not
      * merely another letter case) is unverified.
      */
-    async update(trx: Trx, user: User, patch: UserPatch, now: number): Promise<boolean> {
+    async update(user: User, patch: UserPatch, now: number, exec: Executor = db): Promise<boolean> {
       const columns = patchColumns(patch);
       if (newAddressOf(user, patch) !== undefined) columns.email_verified = false;
       const current = patchColumns({
@@ -210,7 +210,7 @@ export function createUsersRepository(db: Db) {
       });
       const changed = Object.keys(columns).some((column) => columns[column] !== current[column]);
       if (changed)
-        await trx('users')
+        await exec('users')
           .where({ id: user.id })
           .update({ ...columns, updated_at: now });
       return changed;
@@ -221,8 +221,8 @@ export function createUsersRepository(db: Db) {
       return (await exec('users').where({ id, email_key: emailKey }).update({ email_verified: true })) > 0;
     },
 
-    async setPasswordHash(trx: Trx, id: number, passwordHash: string, now: number): Promise<void> {
-      await trx('users').where({ id }).update({ password_hash: passwordHash, updated_at: now });
+    async setPasswordHash(id: number, passwordHash: string, now: number, exec: Executor = db): Promise<void> {
+      await exec('users').where({ id }).update({ password_hash: passwordHash, updated_at: now });
     },
 
     /**
@@ -243,12 +243,12 @@ export function createUsersRepository(db: Db) {
     },
 
     /** Applies the changed settings; returns whether any really changed. */
-    async updateSettings(trx: Trx, userId: number, patch: Partial<SettingsValues>, now: number): Promise<boolean> {
-      const current = await this.getSettings(userId, trx);
+    async updateSettings(userId: number, patch: Partial<SettingsValues>, now: number, exec: Executor = db): Promise<boolean> {
+      const current = await this.getSettings(userId, exec);
       const changed = (Object.keys(patch) as (keyof SettingsValues)[]).some((key) => patch[key] !== current[key]);
       if (changed) {
         const next = { ...current, ...patch };
-        await trx('user_settings').where({ user_id: userId }).update({
+        await exec('user_settings').where({ user_id: userId }).update({
           notify_email: next.notifyEmail,
           notify_push: next.notifyPush,
           profile_visibility: next.profileVisibility,

@@ -54,7 +54,7 @@ export function createUsersService(deps: { db: Db; users: UsersRepository; verif
       try {
         const id = await transaction(db, async (trx) => {
           const now = clock();
-          const inserted = await users.insert(trx, newUser, now);
+          const inserted = await users.insert(newUser, now, trx);
           await verification.newAddress(trx, inserted, newUser.email, now);
           return inserted;
         });
