@@ -21,6 +21,7 @@ import Router from '@koa/router';
 import { jwtVerify } from 'jose';
 import Koa from 'koa';
 import { createApp } from '../src/app.js';
+import { AUDIENCE, ISSUER } from '../src/auth/tokens.js';
 import { loadConfig } from '../src/config.js';
 import { createDb } from '../src/db/db.js';
 import { migrateLatest } from '../src/db/migrate.js';
@@ -57,9 +58,6 @@ function bareKoaServer(): Server {
   koa.use(router.routes());
   return koa.listen(0, '127.0.0.1');
 }
-
-const ISSUER = 'fitness-account-api';
-const AUDIENCE = 'fitness-app';
 
 /** The floor for an authenticated read: verify the bearer JWT, then one primary-key lookup. */
 async function authFloorServer(): Promise<Server> {

@@ -4,9 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import yaml from 'js-yaml';
 import type { Document } from 'openapi-backend';
-import { PROJECT_ROOT, SPEC_PATH } from '../src/paths.js';
+import { PROJECT_ROOT } from '../src/paths.js';
+import { specDocument } from '../src/spec-document.js';
 
 export const SURVEY_FILE = join(PROJECT_ROOT, 'data', 'survey_data.json');
 
@@ -16,7 +16,7 @@ export const PADDED_OPERATIONS = 200;
 type Json = Record<string, any>;
 
 export function loadDocument(): Document {
-  return yaml.load(readFileSync(SPEC_PATH, 'utf8')) as Document;
+  return structuredClone(specDocument<Document>());
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];

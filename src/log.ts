@@ -39,7 +39,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 /**
  * The logger for the per-request line, which holds only the fixed fields the request observer
  * builds (no headers, bodies or errors): redaction has nothing to find there, and checking its
- * paths on every line cost about four times the line itself.
+ * paths on every line would cost more than writing the line.
  */
 export function requestLineLogger(logger: Logger): Logger {
   return logger.child({}, { redact: { paths: [] } });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streakFrom } from '../src/profile/workouts.repository.js';
-import { DAY_MS, userIdOf } from './profile-helpers.js';
+import { DAY_MS } from './profile-helpers.js';
 import { databases } from './support/databases.js';
 import { type ManualClock, manualClock, type Service, startService } from './support/service.js';
-import { loginUser, signedInUser } from './support/users.js';
+import { loginUser, signedInUser, userIdOf } from './support/users.js';
 
 describe('streakFrom (distinct workout days, newest first)', () => {
   const today = 20_454;

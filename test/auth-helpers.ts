@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { decodeJwt, type JWTPayload, SignJWT } from 'jose';
+import { AUDIENCE, ISSUER } from '../src/auth/tokens.js';
 import type { Service } from './support/service.js';
 
 /** What the service puts in every token it signs. */
-export const ISSUER = 'fitness-account-api';
-export const AUDIENCE = 'fitness-app';
+export { AUDIENCE, ISSUER };
 
 /** The claims of a token the service issued (decoded, not verified). */
 export interface IssuedClaims {
@@ -43,12 +43,6 @@ export async function forgeToken(service: Service, payload: JWTPayload, options:
 export function claimsFor(userId: number, sessionId: string, nowMs: number, ttlSeconds: number): JWTPayload {
   const iat = Math.floor(nowMs / 1000);
   return { sub: String(userId), sid: sessionId, jti: randomUUID(), iat, exp: iat + ttlSeconds, iss: ISSUER, aud: AUDIENCE };
-}
-
-export async function userIdOf(service: Service, username: string): Promise<number> {
-  const row = await service.db('users').where({ username }).first('id');
-  if (!row) throw new Error(`no user ${username}`);
-  return Number(row.id);
 }
 
 /** Sessions of the user that are neither revoked nor expired at `nowMs`, read from the table. */

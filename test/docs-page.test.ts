@@ -3,12 +3,12 @@ import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import yaml from 'js-yaml';
 import Koa from 'koa';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocsRouter, DOCS_CSP } from '../src/http/docs.js';
 import { PROJECT_ROOT, SPEC_PATH } from '../src/paths.js';
+import { specDocument } from '../src/spec-document.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = join(PROJECT_ROOT, 'var', 'screenshots', 'docs.png');
@@ -23,7 +23,7 @@ interface Spec {
 }
 
 const specText = readFileSync(SPEC_PATH, 'utf8');
-const spec = yaml.load(specText, { schema: yaml.JSON_SCHEMA }) as Spec;
+const spec = specDocument<Spec>();
 const operations = Object.values(spec.paths).flatMap((item) => METHODS.flatMap((m) => (item[m] ? [item[m]] : [])));
 
 /** The docs router alone on a Koa app, on a free port (the same router the service mounts). */

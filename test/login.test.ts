@@ -1,9 +1,9 @@
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AUDIENCE, claimsOf, ISSUER, userIdOf } from './auth-helpers.js';
+import { AUDIENCE, claimsOf, ISSUER } from './auth-helpers.js';
 import { databases } from './support/databases.js';
 import { type Service, startService } from './support/service.js';
-import { loginUser, registerUser, uniqueName } from './support/users.js';
+import { loginUser, registerUser, uniqueName, userIdOf } from './support/users.js';
 
 // Counts every argon2 call the service makes, to prove some requests are refused before hashing.
 const argon2Calls = vi.hoisted(() => ({ hash: 0, verify: 0 }));

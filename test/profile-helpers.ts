@@ -1,8 +1,5 @@
-import { readFileSync } from 'node:fs';
-import yaml from 'js-yaml';
 import type { RequestBody } from '../src/client/index.js';
-import { SPEC_PATH } from '../src/paths.js';
-import type { Service } from './support/service.js';
+import { specDocument } from '../src/spec-document.js';
 
 /** The seed's example body of PUT /training-profile, word for word (weight 62.0 included). */
 export function seedQuestionnaire(): RequestBody<'updateTrainingProfile'> {
@@ -20,20 +17,13 @@ export type Questionnaire = ReturnType<typeof seedQuestionnaire>;
 interface SpecDocument {
   components: { schemas: Record<string, { enum?: unknown[] }> };
 }
-const spec = yaml.load(readFileSync(SPEC_PATH, 'utf8')) as SpecDocument;
+const spec = specDocument<SpecDocument>();
 
 /** The values of an enum schema of openapi.yaml (components.schemas[name].enum). */
 export function specEnum(name: string): string[] {
   const values = spec.components.schemas[name]?.enum;
   if (!values || values.length === 0) throw new Error(`openapi.yaml has no enum schema ${name}`);
   return values as string[];
-}
-
-/** The integer id of a user, read from the database. */
-export async function userIdOf(service: Service, username: string): Promise<number> {
-  const row = await service.db('users').where({ username }).first('id');
-  if (!row) throw new Error(`no user ${username}`);
-  return Number(row.id);
 }
 
 export const DAY_MS = 24 * 60 * 60 * 1000;

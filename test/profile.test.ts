@@ -7,10 +7,10 @@ import { createSurveyService } from '../src/survey/survey.service.js';
 import { createTrainingRepository } from '../src/training/training.repository.js';
 import { createTrainingService } from '../src/training/training.service.js';
 import { createUsersRepository } from '../src/users/users.repository.js';
-import { iso, userIdOf } from './profile-helpers.js';
+import { iso } from './profile-helpers.js';
 import { createTestDatabase, databases, type TestDatabase } from './support/databases.js';
 import { type ManualClock, manualClock, type Service, startService } from './support/service.js';
-import { loginUser, registerUser, signedInUser, type TestUser, uniqueName } from './support/users.js';
+import { loginUser, registerUser, signedInUser, type TestUser, uniqueName, userIdOf } from './support/users.js';
 import { verificationFor } from './support/verification.js';
 
 describe.each(databases)('GET /me and PUT /profile on %s', (kind) => {

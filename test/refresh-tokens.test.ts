@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimsOf, userIdOf, verifyStatus } from './auth-helpers.js';
+import { claimsOf, verifyStatus } from './auth-helpers.js';
 import { databases } from './support/databases.js';
 import { type ManualClock, manualClock, type Service, startService } from './support/service.js';
-import { registerUser, type TestUser } from './support/users.js';
+import { registerUser, type TestUser, userIdOf } from './support/users.js';
 
 const ACCESS_TTL = 1800;
 const REFRESH_TTL = 30 * 86400;

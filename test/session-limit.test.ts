@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activeSessionCount, userIdOf, verifyStatus } from './auth-helpers.js';
+import { activeSessionCount, verifyStatus } from './auth-helpers.js';
 import { databases } from './support/databases.js';
 import { type ManualClock, manualClock, type Service, startService } from './support/service.js';
-import { loginUser, registerUser } from './support/users.js';
+import { loginUser, registerUser, userIdOf } from './support/users.js';
 
 const TTL = 1800;
 const LIMIT = 3;

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimsOf, userIdOf, verifyStatus } from './auth-helpers.js';
+import { claimsOf, verifyStatus } from './auth-helpers.js';
 import { databases } from './support/databases.js';
 import { type ManualClock, manualClock, type Service, startService } from './support/service.js';
-import { loginUser, registerUser, signedInUser, type TestUser } from './support/users.js';
+import { loginUser, registerUser, signedInUser, type TestUser, userIdOf } from './support/users.js';
 
 const TTL = 1800;
 /** Sessions outlive their access tokens: they last REFRESH_TOKEN_TTL from the last login or refresh. */

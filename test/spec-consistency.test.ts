@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { type AppError, ERROR_IDS, Errors, ParserErrors } from '../src/errors.js';
+import { specDocument } from '../src/spec-document.js';
 
 /** A schema as written in openapi.yaml: only the keywords these checks read. */
 interface Schema {
@@ -54,7 +54,7 @@ interface Survey {
   valid_values: Record<string, string[]>;
 }
 
-const spec = yaml.load(readFileSync('openapi.yaml', 'utf8')) as Spec;
+const spec = specDocument<Spec>();
 const survey = JSON.parse(readFileSync('data/survey_data.json', 'utf8')) as Survey;
 const schemas = spec.components.schemas;
 

@@ -1,9 +1,9 @@
 import { base64url, type JWTPayload, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AUDIENCE, claimsFor, claimsOf, forgeToken, ISSUER, userIdOf, verifyStatus } from './auth-helpers.js';
+import { AUDIENCE, claimsFor, claimsOf, forgeToken, ISSUER, verifyStatus } from './auth-helpers.js';
 import { databases } from './support/databases.js';
 import { type ManualClock, manualClock, type Service, startService } from './support/service.js';
-import { loginUser, registerUser, signedInUser } from './support/users.js';
+import { loginUser, registerUser, signedInUser, userIdOf } from './support/users.js';
 
 const TTL = 1800;
 

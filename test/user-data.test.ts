@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { iso, seedQuestionnaire, userIdOf } from './profile-helpers.js';
+import { iso, seedQuestionnaire } from './profile-helpers.js';
 import { databases } from './support/databases.js';
 import { type ManualClock, manualClock, type Service, startService } from './support/service.js';
-import { registerUser, signedInUser, uniqueName } from './support/users.js';
+import { registerUser, signedInUser, uniqueName, userIdOf } from './support/users.js';
 
 describe.each(databases)('/user-data, /me and /training-profile: one person on %s', (kind) => {
   let service: Service;

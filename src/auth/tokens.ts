@@ -1,10 +1,12 @@
 import { randomUUID, webcrypto } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
+import { BoundedMap } from '../bounded-map.js';
 import type { Clock } from '../clock.js';
 import { Errors } from '../errors.js';
 
-const ISSUER = 'fitness-account-api';
-const AUDIENCE = 'fitness-app';
+/** The `iss` and `aud` of every token this service signs (and the only ones it accepts). */
+export const ISSUER = 'fitness-account-api';
+export const AUDIENCE = 'fitness-app';
 const ALGORITHM = 'HS256';
 
 export interface TokenClaims {
@@ -27,17 +29,13 @@ const REMEMBERED_TOKENS = 10_000;
 
 export function createTokenService(secret: string, ttlSeconds: number, clock: Clock): TokenService {
   // Imported once as a non-extractable CryptoKey: given raw bytes or a KeyObject, jose imports
-  // the key into WebCrypto again on every sign and verify (a fifth of an authenticated read).
+  // the key into WebCrypto again on every sign and verify (docs/benchmarks.md, findings).
   const keyReady = webcrypto.subtle.importKey('raw', Buffer.from(secret, 'utf8'), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
-  // Tokens whose signature and claims were checked, by their exact text, until they expire.
-  // Clients send the same token on every request; WebCrypto's HMAC round trip was a sixth of an
-  // authenticated read. Only tokens that passed jose's full check get here, the expiry is
-  // checked on every use, and revocation is the session check, which runs on every request.
-  const verified = new Map<string, TokenClaims>();
-  function remember(token: string, claims: TokenClaims): void {
-    if (verified.size >= REMEMBERED_TOKENS) verified.delete(verified.keys().next().value as string);
-    verified.set(token, claims);
-  }
+  // Tokens whose signature and claims were checked, by their exact text, until they expire:
+  // clients send the same token on every request, and an HMAC check in WebCrypto is a thread-pool
+  // round trip. Only tokens that passed jose's full check get here, the expiry is checked on
+  // every use, and revocation is the session check, which runs on every request.
+  const verified = new BoundedMap<string, TokenClaims>(REMEMBERED_TOKENS);
 
   async function check(token: string): Promise<TokenClaims> {
     const key = await keyReady;
@@ -85,7 +83,7 @@ export function createTokenService(secret: string, ttlSeconds: number, clock: Cl
         throw Errors.unauthorized();
       }
       const claims = await check(token);
-      remember(token, claims);
+      verified.set(token, claims);
       return claims;
     },
   };

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import knex, { type Knex } from 'knex';
+import { BoundedMap } from '../bounded-map.js';
 import { isTransactionConflict } from './errors.js';
 
 export type Db = Knex;
@@ -52,17 +53,16 @@ const PREPARED_STATEMENTS = 500;
 
 /**
  * Knex asks better-sqlite3 to prepare every statement anew, and preparing (parsing and planning)
- * cost more than running it: GET /me's join spent most of its time there. Statements are kept by
+ * a join costs more than running it. Statements are kept by
  * their SQL text (values are bound separately) and reused; SQLite re-prepares one by itself if
  * the schema changes under it.
  */
 function reusePreparedStatements(conn: SqliteConnection): void {
   const prepare = conn.prepare.bind(conn);
-  const prepared = new Map<string, unknown>();
+  const prepared = new BoundedMap<string, unknown>(PREPARED_STATEMENTS);
   conn.prepare = (sql: string) => {
     let statement = prepared.get(sql);
     if (statement === undefined) {
-      if (prepared.size >= PREPARED_STATEMENTS) prepared.delete(prepared.keys().next().value as string);
       statement = prepare(sql);
       prepared.set(sql, statement);
     }

@@ -3,10 +3,10 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import Router from '@koa/router';
-import yaml from 'js-yaml';
 import type { Context } from 'koa';
 import { strongEtag } from '../etag.js';
 import { SPEC_PATH } from '../paths.js';
+import { parseSpec } from '../spec-document.js';
 
 /**
  * The API reference, served entirely by this service (no CDN, nothing fetched from elsewhere):
@@ -141,8 +141,7 @@ const ONE_DAY = 'public, max-age=86400';
  */
 export function createDocsRouter(specPath: string = SPEC_PATH): Router {
   const specText = readFileSync(specPath, 'utf8');
-  // JSON_SCHEMA: no YAML-only types (an unquoted date stays a string, as in openapi-backend).
-  const specJson = JSON.stringify(yaml.load(specText, { schema: yaml.JSON_SCHEMA, filename: specPath }));
+  const specJson = JSON.stringify(parseSpec(specText, specPath));
   const yamlAsset = asset(Buffer.from(specText), 'application/yaml; charset=utf-8');
   const jsonAsset = asset(Buffer.from(specJson), 'application/json; charset=utf-8');
   const pageAsset = asset(Buffer.from(PAGE), 'text/html; charset=utf-8');

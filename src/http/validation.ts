@@ -43,8 +43,8 @@ const NO_INPUT: ValidInput = Object.freeze({ query: Object.freeze({}), params: O
  * no query string, only its headers can be wrong: they go straight to the compiled parameters
  * validator, with the object openapi-backend's own parsing would build (path and query empty,
  * cookies unchecked as none are declared). Everything else takes the documented
- * `validateRequest`, whose request parsing (qs, cookies, path templates) was about a fifth of a
- * cached GET's CPU.
+ * `validateRequest`, whose request parsing (qs, cookies, path templates) is most of the cost of
+ * a cached GET (docs/benchmarks.md, findings).
  */
 export function createRequestValidator(api: Api, operation: ApiOperation) {
   // `x-validation-error: invalid_user_id` answers a failed check with that error instead of validation_failed.

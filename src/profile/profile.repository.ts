@@ -58,7 +58,7 @@ export type ProfileRepository = ReturnType<typeof createProfileRepository>;
 
 /**
  * What /me and /user-data show, read in one statement: the user, its settings and its
- * questionnaire (each extra round trip was a fifth of a GET /me).
+ * questionnaire: one round trip instead of three.
  */
 export function createProfileRepository(db: Db) {
   return {

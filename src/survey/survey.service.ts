@@ -30,7 +30,7 @@ export type SurveyService = ReturnType<typeof createSurveyService>;
 export interface SurveyOptions {
   /**
    * A loaded file is served for this long (ms) before its modification time is checked again;
-   * 0 checks on every request. A stat() per request was a third of the endpoint's CPU.
+   * 0 checks on every request. A stat() on every request would dominate the endpoint's cost.
    */
   recheckMs: number;
   clock: Clock;

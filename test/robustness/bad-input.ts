@@ -5,55 +5,20 @@
  * database snapshot (row counts and a checksum) to prove that rejected requests wrote nothing.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import fc from 'fast-check';
-import yaml from 'js-yaml';
 import { expect } from 'vitest';
 import type { Db } from '../../src/db/db.js';
-import { SPEC_PATH } from '../../src/paths.js';
-import { checkAgainstSpec, type Service } from '../support/service.js';
+import { checkAgainstSpec, type Service, sharedApi } from '../support/service.js';
 
 // ---------------------------------------------------------------------------------------------
 // The spec
 
 export type Schema = Record<string, any>;
-const spec = yaml.load(readFileSync(SPEC_PATH, 'utf8')) as Schema;
-
-/** Follows $refs and merges allOf, one level (enough for request schemas). */
-export function deref(schema: Schema | undefined): Schema {
-  let s: Schema = schema ?? {};
-  while (s.$ref) {
-    const parts = (s.$ref as string).replace(/^#\//, '').split('/');
-    s = parts.reduce<Schema>((node, key) => node[key], spec);
-  }
-  if (s.allOf) {
-    const merged: Schema = { ...s, allOf: undefined, properties: { ...s.properties }, required: [...(s.required ?? [])] };
-    for (const part of s.allOf as Schema[]) {
-      const p = deref(part);
-      Object.assign(merged.properties, p.properties);
-      merged.required.push(...(p.required ?? []));
-      merged.type ??= p.type;
-      merged.additionalProperties ??= p.additionalProperties;
-    }
-    return merged;
-  }
-  return s;
-}
-
-/** The schema with every $ref replaced by its target (request schemas have no cycles). */
-function inline(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(inline);
-  if (!schema || typeof schema !== 'object') return schema;
-  const s = (schema as Schema).$ref ? deref(schema as Schema) : (schema as Schema);
-  return Object.fromEntries(
-    Object.entries(s)
-      .filter(([k]) => k !== 'example')
-      .map(([k, v]) => [k, inline(v)]),
-  );
-}
+// openapi-backend's copy of the spec, with every $ref already resolved.
+const spec = (await sharedApi()).definition as Schema;
 
 const ajv = new Ajv({ strict: false, allErrors: false });
 addFormats.default(ajv);
@@ -63,7 +28,7 @@ const compiled = new Map<Schema, (value: unknown) => boolean>();
 export function satisfies(schema: Schema, value: unknown): boolean {
   let check = compiled.get(schema);
   if (!check) {
-    const validate = ajv.compile(inline(schema) as Schema);
+    const validate = ajv.compile(schema);
     check = (v) => validate(v) as boolean;
     compiled.set(schema, check);
   }
@@ -114,8 +79,8 @@ export function specOperations(): SpecOperation[] {
         method: method.toUpperCase(),
         path,
         prefix: item.servers?.[0]?.url === '/' ? '' : '/api/v1',
-        parameters: [...(item.parameters ?? []), ...(op.parameters ?? [])].map((p: Schema) => deref(p) as SpecParameter),
-        body: media ? deref(media.schema) : undefined,
+        parameters: [...(item.parameters ?? []), ...(op.parameters ?? [])].map((p: Schema) => p as SpecParameter),
+        body: media?.schema,
         bodyExample: media?.example,
         auth: !bearer ? 'none' : security.some((r) => Object.keys(r).length === 0) ? 'optional' : 'required',
       });
@@ -243,7 +208,7 @@ function stringArb(s: Schema): fc.Arbitrary<string> {
 
 /** Values that satisfy the schema (up to formats fast-check and Ajv disagree on). */
 export function validArb(schema: Schema): fc.Arbitrary<unknown> {
-  const s = deref(schema);
+  const s = schema ?? {};
   let arb: fc.Arbitrary<unknown>;
   if (Array.isArray(s.enum)) arb = fc.constantFrom(...(s.enum as unknown[]).filter((v) => v !== null));
   else if (s.type === 'string') arb = stringArb(s);
@@ -288,7 +253,7 @@ function typeAllowed(s: Schema, value: unknown): boolean {
 
 /** Invalid values for one slot: wrong types, out of range, off the pattern, outside the enum. */
 export function invalidArb(schema: Schema): fc.Arbitrary<unknown> {
-  const s = deref(schema);
+  const s = schema ?? {};
   const options: fc.Arbitrary<unknown>[] = [fc.constantFrom(...ANY_TYPE.filter((v) => !typeAllowed(s, v)))];
   if (s.type === 'string') {
     const max = s.maxLength as number | undefined;
@@ -324,7 +289,7 @@ export function invalidArb(schema: Schema): fc.Arbitrary<unknown> {
     options.push(fc.constant([{ nested: 'object' }]));
     if (s.maxItems !== undefined) options.push(fc.constant(Array.from({ length: s.maxItems + 1 }, (_, i) => `x${i}`)));
     if (s.minItems) options.push(fc.constant([]));
-    const items = deref(s.items as Schema);
+    const items = (s.items ?? {}) as Schema;
     options.push(invalidArb(items).map((bad) => [bad]));
     if (s.uniqueItems && Array.isArray(items.enum)) options.push(fc.constant([items.enum[0], items.enum[0]]));
   }
@@ -335,7 +300,7 @@ type Path = (string | number)[];
 
 /** Every place in a body where a value may go, with its schema and whether its parent requires it. */
 export function slotsOf(schema: Schema, path: Path = []): { path: Path; schema: Schema; required: boolean }[] {
-  const s = deref(schema);
+  const s = schema ?? {};
   const slots: { path: Path; schema: Schema; required: boolean }[] = [];
   if (s.type === 'object' || s.properties) {
     for (const [key, child] of Object.entries((s.properties ?? {}) as Record<string, Schema>)) {
@@ -370,9 +335,9 @@ export interface BodySpec {
  * missing required field, an unknown field, a body of another type, broken JSON text.
  */
 export function invalidBodyArb(schema: Schema, valid: fc.Arbitrary<unknown>): fc.Arbitrary<BodySpec> {
-  const s = deref(schema);
+  const s = schema ?? {};
   const slots = slotsOf(s);
-  const objectSlots = [{ path: [] as Path, schema: s }, ...slots.filter((x) => deref(x.schema).additionalProperties === false)];
+  const objectSlots = [{ path: [] as Path, schema: s }, ...slots.filter((x) => x.schema.additionalProperties === false)];
   const required = slots.filter((x) => x.required);
   const json =
     (label: string) =>

@@ -23,7 +23,7 @@ import { verificationFor } from '../support/verification.js';
 
 // Faults under load: the database going away, locks and a full pool, the process killed, and
 // clients trying to get around the rate limit. Figures of the last run are printed for
-// docs/robustness-faults.md.
+// docs/robustness.md.
 const figures: Record<string, unknown> = {};
 afterAll(() => {
   console.log(`[faults figures] ${JSON.stringify(figures)}`);

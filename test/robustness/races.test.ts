@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activeSessionCount, userIdOf } from '../auth-helpers.js';
+import { activeSessionCount } from '../auth-helpers.js';
 import { type DatabaseKind, databases } from '../support/databases.js';
 import { linkToken, type Mailbox } from '../support/mailbox.js';
 import { type CallResult, type MailService, type Service, startService, startServiceWithMail } from '../support/service.js';
-import { loginUser, registerUser, uniqueName } from '../support/users.js';
+import { loginUser, registerUser, uniqueName, userIdOf } from '../support/users.js';
 
 // Races against the running service. On MySQL each race is repeated ROUNDS times (row locks and
 // unique indexes really run concurrently there); on SQLite (one connection, writers serialised)
@@ -12,7 +12,7 @@ import { loginUser, registerUser, uniqueName } from '../support/users.js';
 const roundsFor = (kind: DatabaseKind) => (kind === 'mysql' ? 20 : 2);
 const LIMIT = 5;
 
-/** Figures of the last run, printed for docs/robustness-faults.md. */
+/** Figures of the last run, printed for docs/robustness.md. */
 const figures: Record<string, unknown> = {};
 afterAll(() => {
   console.log(`[races figures] ${JSON.stringify(figures)}`);

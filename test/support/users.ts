@@ -40,3 +40,10 @@ export async function signedInUser(service: Service, overrides: Partial<TestUser
   const user = await registerUser(service, overrides);
   return { ...user, token: await loginUser(service, user) };
 }
+
+/** The integer id of a user, read from the database. */
+export async function userIdOf(service: Service, username: string): Promise<number> {
+  const row = await service.db('users').where({ username }).first('id');
+  if (!row) throw new Error(`no user ${username}`);
+  return Number(row.id);
+}
