@@ -13,7 +13,7 @@ import type { Db } from './db/db.js';
 import { createDocsRouter } from './http/docs.js';
 import { errorMiddleware } from './http/errors.js';
 import { observeRequests } from './http/observe.js';
-import { buildRoutes, type RouteLimiter } from './http/routes.js';
+import { buildRoutes } from './http/routes.js';
 import { type Api, loadApi } from './http/spec.js';
 import { createLimiter } from './limits.js';
 import { createLogger, type Logger } from './log.js';
@@ -137,7 +137,6 @@ export async function createApp(deps: AppDeps): Promise<App> {
     ...createOpsHandlers({ db, metrics, isShuttingDown: () => shuttingDown }),
   } satisfies HandlerMap;
 
-  const counting = (l: ReturnType<typeof limiter>, per: RouteLimiter['per']): RouteLimiter | undefined => l && { limiter: l, per };
   const routes = buildRoutes({
     api,
     handlers,
@@ -145,9 +144,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     // /me and /user-data show the whole person: read it with the session check, in one statement.
     callerViews: { getMe: 'person', getUserData: 'person' },
     rateLimiters: {
-      auth: counting(limiter('auth', config.authRateLimit, 60), 'ip'),
-      refresh: counting(limiter('refresh', config.refreshRateLimit, 60), 'ip'),
-      mail: counting(limiter('mail_user', config.mailRateLimit, 3600), 'user'),
+      auth: limiter('auth', config.authRateLimit, 60),
+      refresh: limiter('refresh', config.refreshRateLimit, 60),
+      mail: limiter('mail_user', config.mailRateLimit, 3600),
     },
   });
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databases } from './support/databases.js';
 import { linkToken, type Mailbox, mailsTo } from './support/mailbox.js';
@@ -111,7 +112,7 @@ describe.each(databases)('email verification on %s', (kind) => {
     const userId = (await service.db('users').where({ username: user.username }).first('id')).id;
     const queued = () => service.db('mail_outbox').where({ kind: 'verify_email', user_id: userId }).orderBy('id');
     const deadline = Date.now() + 10_000;
-    while ((await queued()).some((r: { status: string }) => r.status === 'pending') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while ((await queued()).some((r: { status: string }) => r.status === 'pending') && Date.now() < deadline) await sleep(50);
     const rows = await queued();
     expect(rows).toHaveLength(4);
     expect(rows.at(-1).status).toBe('sent');
@@ -186,7 +187,7 @@ describe.each(databases)('mail while the SMTP server is down on %s', (kind) => {
     const deadline = Date.now() + 10_000;
     let row: any;
     do {
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
       row = await service.db('mail_outbox').where({ address: user.email }).first();
     } while (Number(row?.attempts ?? 0) < 2 && Date.now() < deadline);
     expect(row.status).toBe('pending');
@@ -220,7 +221,7 @@ describe.each(databases.filter((k) => k === 'mysql'))('mail from two instances o
     await Promise.all(users.map((u) => service.call('POST', '/register', { body: u })));
     await mailbox.waitFor(() => users.every((u) => mailsTo(mailbox, u.email).length > 0));
     // Give a duplicate the time to arrive, if there were one.
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     for (const u of users) expect(mailsTo(mailbox, u.email), u.email).toHaveLength(1);
   });
 });

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../src/app.js';
 import type { Config } from '../src/config.js';
@@ -204,7 +205,7 @@ describe('database pool exhausted', () => {
       });
     });
     try {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50);
       const started = Date.now();
       const blocked = await service.call('GET', '/check-availability?username=someone');
       expect(blocked.status).toBe(503);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyStatus } from './auth-helpers.js';
 import { databases } from './support/databases.js';
@@ -67,7 +68,7 @@ describe.each(databases)('password reset on %s', (kind) => {
     const deadline = Date.now() + 5000;
     let row: any;
     do {
-      await new Promise((r) => setTimeout(r, 25));
+      await sleep(25);
       row = await service.db('mail_outbox').where({ address: nobody }).first();
     } while (row.status === 'pending' && Date.now() < deadline);
     expect(row).toMatchObject({ status: 'dropped', last_error: 'no account has this address' });

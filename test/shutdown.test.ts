@@ -1,30 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, waitFor200 } from './support/net.js';
 import { newUser } from './support/users.js';
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-async function waitUntilHealthy(base: string): Promise<void> {
-  for (let i = 0; i < 600; i += 1) {
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('the server did not become healthy');
-}
 
 describe('graceful shutdown of the real server process', () => {
   let child: ChildProcess | undefined;
@@ -51,7 +32,7 @@ describe('graceful shutdown of the real server process', () => {
     });
     child = server;
     const exited = new Promise<{ code: number | null; at: number }>((resolve) => server.once('exit', (code) => resolve({ code, at: Date.now() })));
-    await waitUntilHealthy(base);
+    await waitFor200(`${base}/healthz`);
 
     const user = newUser();
     const registered = await fetch(`${base}/api/v1/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(user) });
@@ -70,7 +51,7 @@ describe('graceful shutdown of the real server process', () => {
         (err: Error & { cause?: { code?: string } }) => `failed: ${err.cause?.code ?? err.message}`,
       ),
     );
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await sleep(250);
     const signalledAt = Date.now();
     server.kill('SIGTERM');
 

@@ -7,7 +7,7 @@ import { type AppError, Errors } from '../errors.js';
 import { type HandlerInput, type HandlerMap, type OperationId, RawJson, type Reply } from '../operations.js';
 import { type Authenticate, authenticateRequest, authModeOf } from './auth.js';
 import { consumeOrReject } from './rate-limit.js';
-import { API_ROOT, type Api, type ApiOperation } from './spec.js';
+import { API_ROOT, type Api, type ApiOperation, servedAtRoot } from './spec.js';
 import { createRequestValidator } from './validation.js';
 
 export const BODY_LIMIT = '16kb';
@@ -21,14 +21,12 @@ export interface RouteDeps {
    * questionnaire too), in the statement that checks the session; others read the account.
    */
   callerViews?: Partial<Record<OperationId, CallerView>>;
-  /** Limiters named by the operations' `x-rate-limit` extension; undefined ones are switched off. */
-  rateLimiters: Record<string, RouteLimiter | undefined>;
-}
-
-/** A limiter and what it counts: requests per client IP (before authentication) or per authenticated user. */
-export interface RouteLimiter {
-  limiter: RateLimiterAbstract;
-  per: 'ip' | 'user';
+  /**
+   * Limiters named by the operations' `x-rate-limit` extension; undefined ones are switched off.
+   * A limit counts per authenticated user on operations that require a token, otherwise per
+   * client IP (before authentication).
+   */
+  rateLimiters: Record<string, RateLimiterAbstract | undefined>;
 }
 
 // Only JSON is accepted, and only up to BODY_LIMIT; co-body (behind it) rejects `__proto__` keys.
@@ -39,8 +37,7 @@ const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: BODY_LIMIT, enc
  * `servers: [{url: /}]` (the ops endpoints). `{session_id}` becomes Koa's `:session_id`.
  */
 function mountPath(api: Api, operation: ApiOperation): string {
-  const servers = api.document.paths?.[operation.path]?.servers;
-  const root = servers?.[0]?.url === '/' ? '' : API_ROOT;
+  const root = servedAtRoot(api, operation.path) ? '' : API_ROOT;
   return root + operation.path.replace(/\{([^}]+)\}/g, ':$1');
 }
 
@@ -98,8 +95,8 @@ export function buildRoutes(deps: RouteDeps): Routes {
       // A misspelt name would silently leave the operation unlimited.
       throw new Error(`${operationId}: x-rate-limit names an unknown limiter "${limiterName}"`);
     }
-    const limit = limiterName === undefined ? undefined : deps.rateLimiters[limiterName];
-    if (limit?.per === 'user' && authMode !== 'required') throw new Error(`${operationId}: a per-user limit needs a required token`);
+    const limiter = limiterName === undefined ? undefined : deps.rateLimiters[limiterName];
+    const perUser = authMode === 'required';
 
     const validate = createRequestValidator(deps.api, operation);
     const path = mountPath(deps.api, operation);
@@ -107,10 +104,10 @@ export function buildRoutes(deps: RouteDeps): Routes {
     const handle = async (ctx: Context): Promise<void> => {
       ctx.state.operationId = operationId;
       ctx.state.route = operation.path;
-      if (limit?.per === 'ip') await consumeOrReject(ctx, limit.limiter, ctx.ip);
+      if (limiter && !perUser) await consumeOrReject(ctx, limiter, ctx.ip);
       const caller: AuthContext | undefined = await authenticateRequest(ctx, authMode, deps.authenticate, view);
       if (caller) ctx.state.userId = caller.userId;
-      if (limit?.per === 'user' && caller) await consumeOrReject(ctx, limit.limiter, `user:${caller.userId}`);
+      if (limiter && perUser && caller) await consumeOrReject(ctx, limiter, `user:${caller.userId}`);
       const body = await readBody(ctx, operation);
       const { query, params } = validate(ctx, body);
       const input = {

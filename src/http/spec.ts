@@ -4,6 +4,11 @@ import { SPEC_PATH } from '../paths.js';
 
 export const API_ROOT = '/api/v1';
 
+/** True for the paths the spec serves at the server root (`servers: [{url: /}]` on the path item: the ops endpoints). */
+export function servedAtRoot(api: Api, path: string): boolean {
+  return api.document.paths?.[path]?.servers?.[0]?.url === '/';
+}
+
 export type Api = OpenAPIBackend<Document>;
 export type ApiOperation = Operation<Document>;
 

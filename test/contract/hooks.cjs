@@ -30,7 +30,6 @@
 const { randomBytes } = require('node:crypto');
 const { readFileSync, readdirSync, writeFileSync, renameSync, existsSync } = require('node:fs');
 const { join } = require('node:path');
-const yaml = require('js-yaml');
 const hooks = require('hooks');
 
 // ---------------------------------------------------------------------------------------------
@@ -44,30 +43,22 @@ const SURVEY_FILE = process.env.CONTRACT_SURVEY_FILE; // a temp copy, only set b
 const MAIL_DIR = process.env.CONTRACT_MAIL_DIR; // the mails the service sent, one JSON file each (run-dredd.ts)
 
 // ---------------------------------------------------------------------------------------------
-// What the spec says about each operation (security, and whether it lives at the server root)
+// What the service makes of each operation: run-dredd.ts asks the service's own code (auth mode
+// from `security`, served at the root or under /api/v1, the `x-rate-limit` it names) and writes
+// it to CONTRACT_RULES, with the parsed spec.
 
-const spec = yaml.load(readFileSync(join(__dirname, '../../openapi.yaml'), 'utf8'));
+if (!process.env.CONTRACT_RULES) throw new Error('CONTRACT_RULES is not set: run the contract tests with npm run test:contract');
+const { document: spec, operations } = JSON.parse(readFileSync(process.env.CONTRACT_RULES, 'utf8'));
 
-function operationOf(t) {
-  const pathItem = spec.paths[t.origin.resourceName];
-  if (!pathItem) return undefined;
-  return { pathItem, operation: pathItem[t.request.method.toLowerCase()] };
+/** `{ auth: 'required' | 'optional' | 'none', atRoot, rateLimit }` of the transaction's operation. */
+function ruleOf(t) {
+  const rule = operations[`${t.request.method} ${t.origin.resourceName}`];
+  if (!rule) throw new Error(`no operation ${t.request.method} ${t.origin.resourceName} in CONTRACT_RULES`);
+  return rule;
 }
-
-/** 'required' | 'optional' | 'none', like src/http/auth.ts reads `security`. */
-function authModeOf(t) {
-  const found = operationOf(t);
-  const requirements = found?.operation?.security || spec.security || [];
-  if (!requirements.some((r) => 'bearerAuth' in r)) return 'none';
-  return requirements.some((r) => Object.keys(r).length === 0) ? 'optional' : 'required';
-}
-
-/** The ops endpoints have a path-level `servers: [{url: /}]`, which Dredd ignores. */
-function atServerRoot(t) {
-  const found = operationOf(t);
-  const servers = found?.pathItem.servers;
-  return Boolean(servers?.[0] && servers[0].url === '/');
-}
+const authModeOf = (t) => ruleOf(t).auth;
+/** The ops endpoints are served at the server root (path-level `servers`, which Dredd ignores). */
+const atServerRoot = (t) => ruleOf(t).atRoot;
 
 // ---------------------------------------------------------------------------------------------
 // Transactions skipped, by exact name, and why
@@ -193,7 +184,7 @@ async function login(user) {
   return (await loginAnswer(user)).access_token;
 }
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const { setTimeout: sleep } = require('node:timers/promises');
 
 /**
  * The token of the newest link to `page` (verify-email or reset-password) mailed to `address`,
@@ -220,8 +211,9 @@ async function mailedToken(address, page) {
  * (a user of its own, spent with valid requests).
  */
 async function exhaustRateLimit(t) {
-  const { operation } = operationOf(t);
-  const per = operation['x-rate-limit'] === 'mail' ? 'user' : 'ip';
+  const { rateLimit, auth } = ruleOf(t);
+  // As the service counts: per user where a token is required, else per client IP.
+  const per = auth === 'required' ? 'user' : 'ip';
   const ip = nextIp();
   let token;
   if (per === 'user') token = await login(await registerUser(`lim${ipCounter}`));
@@ -233,7 +225,7 @@ async function exhaustRateLimit(t) {
       return;
     }
   }
-  throw new Error(`could not use up the ${operation['x-rate-limit']} limit of ${t.name}`);
+  throw new Error(`could not use up the ${rateLimit} limit of ${t.name}`);
 }
 
 /** Runs an async hook body under Dredd's callback API (a hook with two parameters is async). */

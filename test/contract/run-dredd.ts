@@ -19,11 +19,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { authModeOf } from '../../src/http/auth.js';
+import { loadApi, servedAtRoot } from '../../src/http/spec.js';
+import { specDocument } from '../../src/spec-document.js';
 import { startMailbox } from '../support/mailbox.js';
+import { freePort, waitFor200 } from '../support/net.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const HOOKFILE = join(ROOT, 'test/contract/hooks.cjs');
@@ -31,41 +34,9 @@ const SPEC = join(ROOT, 'openapi.yaml');
 const STARTUP_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 15_000;
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.unref();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => resolvePort(port));
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 function exited(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((r) => child.once('exit', (code) => r(code)));
-}
-
-async function waitUntilUp(origin: string, service: ChildProcess): Promise<void> {
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (service.exitCode !== null || service.signalCode !== null) {
-      throw new Error(`the service exited during start-up (code ${service.exitCode ?? service.signalCode})`);
-    }
-    try {
-      const res = await fetch(`${origin}/healthz`, { signal: AbortSignal.timeout(2000) });
-      if (res.status === 200) return;
-    } catch {
-      // Not listening yet.
-    }
-    await sleep(200);
-  }
-  throw new Error(`the service did not answer GET /healthz with 200 within ${STARTUP_TIMEOUT_MS / 1000} s`);
 }
 
 async function stop(service: ChildProcess): Promise<void> {
@@ -121,6 +92,23 @@ function runDredd(baseUrl: string, env: NodeJS.ProcessEnv): Promise<{ code: numb
   });
 }
 
+/**
+ * What the hooks need to know of each operation, asked of the service's own code so that the
+ * hooks do not restate its rules: the auth mode, whether it is served at the root, its limit.
+ */
+async function contractRules() {
+  const api = await loadApi();
+  const operations = Object.fromEntries(
+    api
+      .getOperations()
+      .map((op) => [
+        `${op.method.toUpperCase()} ${op.path}`,
+        { auth: authModeOf(op, api), atRoot: servedAtRoot(api, op.path), rateLimit: (op as { 'x-rate-limit'?: string })['x-rate-limit'] ?? null },
+      ]),
+  );
+  return { document: specDocument(), operations };
+}
+
 async function main(): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'contract-'));
   const surveyFile = join(dir, 'survey_data.json');
@@ -156,6 +144,9 @@ async function main(): Promise<number> {
   };
   delete serviceEnv.CORS_ORIGINS;
 
+  const rulesFile = join(dir, 'rules.json');
+  writeFileSync(rulesFile, JSON.stringify(await contractRules()));
+
   console.log(`contract: starting the service on ${origin} (database ${serviceEnv.DATABASE_URL})`);
   const service = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT,
@@ -176,12 +167,13 @@ async function main(): Promise<number> {
 
   let exitCode = 1;
   try {
-    await waitUntilUp(origin, service);
+    await waitFor200(`${origin}/healthz`, { timeoutMs: STARTUP_TIMEOUT_MS, process: service });
     const dreddEnv: NodeJS.ProcessEnv = {
       ...process.env,
       CONTRACT_ORIGIN: origin,
       CONTRACT_SURVEY_FILE: surveyFile,
       CONTRACT_MAIL_DIR: mailDir,
+      CONTRACT_RULES: rulesFile,
     };
     const { code, output, parserWarnings } = await runDredd(`${origin}/api/v1`, dreddEnv);
     exitCode = code;

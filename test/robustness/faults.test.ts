@@ -2,9 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { type AddressInfo, createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Connection, createConnection } from 'mysql2/promise';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
@@ -17,6 +18,7 @@ import { createUsersService } from '../../src/users/users.service.js';
 import { seedQuestionnaire } from '../profile-helpers.js';
 import { adminQuery, createTestDatabase, databases, type TestDatabase } from '../support/databases.js';
 import { linkToken, mailsTo, startMailbox } from '../support/mailbox.js';
+import { freePort, waitFor200 } from '../support/net.js';
 import { sharedApi, testConfig } from '../support/service.js';
 import { newUser, type TestUser } from '../support/users.js';
 import { verificationFor } from '../support/verification.js';
@@ -30,7 +32,6 @@ afterAll(() => {
 });
 
 const mysqlOnly = databases.filter((k) => k === 'mysql');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const PASSWORD = 'SecurePass123!';
 
 interface Answer {
@@ -81,14 +82,6 @@ function byClass(answers: Answer[]): Record<string, number> {
     out[key] = (out[key] ?? 0) + 1;
   }
   return out;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 interface RunningApp {
@@ -522,18 +515,6 @@ function spawnServer(databaseUrl: string, port: number, extraEnv: Record<string,
   });
 }
 
-async function waitUntilHealthy(base: string): Promise<void> {
-  for (let i = 0; i < 600; i += 1) {
-    try {
-      if ((await fetch(`${base}/readyz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  throw new Error('the server did not become ready');
-}
-
 describe.each(mysqlOnly)('kill -9 during a write burst on %s', () => {
   it('when the server process is killed with SIGKILL during registrations, logins and questionnaire writes, then after a restart on the same database no user, profile or session is half-written and the service works', async () => {
     const name = `t_kill_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
@@ -545,7 +526,7 @@ describe.each(mysqlOnly)('kill -9 during a write burst on %s', () => {
     let server = spawnServer(url.toString(), port);
     const db = createDb(url.toString(), { poolMax: 2 });
     try {
-      await waitUntilHealthy(base);
+      await waitFor200(`${base}/readyz`);
       const people: TestUser[] = [];
       for (let i = 0; i < 6; i += 1) {
         const user = newUser();
@@ -587,7 +568,7 @@ describe.each(mysqlOnly)('kill -9 during a write burst on %s', () => {
 
       server = spawnServer(url.toString(), port);
       const restartedAt = Date.now();
-      await waitUntilHealthy(base);
+      await waitFor200(`${base}/readyz`);
       const readyMs = Date.now() - restartedAt;
 
       const state = await integrity(db);
@@ -649,7 +630,7 @@ describe.each(databases)('kill -9 with mails queued on %s', (kind) => {
     const env = { SMTP_URL: mailbox.url, MAIL_FROM: 'Fitness App <no-reply@example.com>' };
     let server = spawnServer(databaseUrl, port, env);
     try {
-      await waitUntilHealthy(base);
+      await waitFor200(`${base}/readyz`);
       const people = Array.from({ length: 5 }, () => newUser());
       for (const user of people) expect((await request(base, 'POST', '/register', { body: user })).status).toBe(200);
       // The worker has tried and failed (nothing listens at SMTP_URL) and will retry later.
@@ -660,7 +641,7 @@ describe.each(databases)('kill -9 with mails queued on %s', (kind) => {
 
       await mailbox.start();
       server = spawnServer(databaseUrl, port, env);
-      await waitUntilHealthy(base);
+      await waitFor200(`${base}/readyz`);
       // A mail the killed process held (claimed, mid-attempt) waits out its lease (60 s) first.
       await mailbox.waitFor(() => people.every((u) => mailsTo(mailbox, u.email).length > 0), 90_000);
       await sleep(500);

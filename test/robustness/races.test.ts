@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activeSessionCount } from '../auth-helpers.js';
 import { type DatabaseKind, databases } from '../support/databases.js';
@@ -36,8 +37,6 @@ function caseVariant(name: string, i: number): string {
       return name[0]!.toUpperCase() + name.slice(1);
   }
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.each(databases)('races on %s', (kind) => {
   let service: Service;

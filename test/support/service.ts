@@ -4,7 +4,7 @@ import { createApp } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
 import type { Db } from '../../src/db/db.js';
 import { answerClientErrors } from '../../src/http/client-errors.js';
-import { type Api, loadApi } from '../../src/http/spec.js';
+import { type Api, loadApi, servedAtRoot } from '../../src/http/spec.js';
 import { createLogger } from '../../src/log.js';
 import type { OutboxWorker, WorkerOptions } from '../../src/mail/worker.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
@@ -84,7 +84,7 @@ export interface CallResult {
  */
 export function checkAgainstSpec(api: Api, method: string, path: string, result: CallResult): void {
   const pathOnly = path.split('?')[0] as string;
-  const operation = isRootPath(api, pathOnly)
+  const operation = servedAtRoot(api, pathOnly)
     ? api.getOperations().find((o) => o.path === pathOnly && o.method === method.toLowerCase())
     : api.router.matchOperation({ method, path: `/api/v1${pathOnly}`, headers: {} });
   if (result.body?.text === 'Internal server error') throw new Error(`${method} ${path}: unexpected 500`);
@@ -103,11 +103,6 @@ export function checkAgainstSpec(api: Api, method: string, path: string, result:
   if (validation.errors) {
     throw new Error(`${method} ${path} ${result.status} does not match the spec: ${JSON.stringify(validation.errors)}\n${JSON.stringify(result.body)}`);
   }
-}
-
-/** The ops paths (/healthz, /readyz, /metrics) live at the server root, not under /api/v1. */
-export function isRootPath(api: Api, path: string): boolean {
-  return api.document.paths?.[path]?.servers?.[0]?.url === '/';
 }
 
 export interface Service {
@@ -158,7 +153,7 @@ async function listen(
       headers['content-type'] ??= 'application/json';
     }
     if (options.token) headers.authorization = `Bearer ${options.token}`;
-    const prefix = isRootPath(api, path.split('?')[0] as string) ? '' : '/api/v1';
+    const prefix = servedAtRoot(api, path.split('?')[0] as string) ? '' : '/api/v1';
     const res = await fetch(`${url}${prefix}${path}`, { method, headers, body });
     const text = await res.text();
     const json = res.headers.get('content-type')?.startsWith('application/json');
