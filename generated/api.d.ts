@@ -1101,7 +1101,7 @@ export interface components {
         };
     };
     responses: {
-        /** @description The request is invalid; `errors` says where. */
+        /** @description `Invalid request`: a parameter breaks the spec, an unknown query parameter was sent, or a JSON body was sent to an operation that takes none; `errors` says where. */
         BadRequest: {
             headers: {
                 [name: string]: unknown;
@@ -1123,7 +1123,29 @@ export interface components {
                 "application/json": components["schemas"]["ApiError"];
             };
         };
-        /** @description The request is invalid; `errors` says where. */
+        /** @description `Invalid request` (the body breaks the spec or an unknown query parameter was sent; `errors` says where) or `Request body is not valid JSON`. */
+        InvalidBody: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 400,
+                 *       "text": "Invalid request",
+                 *       "error": "validation_failed",
+                 *       "errors": [
+                 *         {
+                 *           "field": "/body/basic_information/age",
+                 *           "message": "must be >= 14"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["ApiError"];
+            };
+        };
+        /** @description `Invalid request` (the body breaks the spec or an unknown query parameter was sent; `errors` says where) or `Request body is not valid JSON`. */
         LimitedBadRequest: {
             headers: {
                 "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
@@ -1167,7 +1189,7 @@ export interface components {
                 "application/json": components["schemas"]["ApiError"];
             };
         };
-        /** @description `Username already taken`, `Email already taken`, or an invalid body. */
+        /** @description `Username already taken`, `Email already taken`, `Unknown country code` (not one of `GET /survey-data`'s countries), `Invalid request` (the body breaks the spec; `errors` says where) or `Request body is not valid JSON`. */
         DuplicateOrInvalid: {
             headers: {
                 [name: string]: unknown;
@@ -1231,7 +1253,7 @@ export interface components {
                 "application/json": components["schemas"]["ApiError"];
             };
         };
-        /** @description The body is not `application/json`. */
+        /** @description The body is not `application/json` (or the operation takes no body, and a body that is not JSON was sent). */
         UnsupportedMediaType: {
             headers: {
                 [name: string]: unknown;
@@ -1247,7 +1269,7 @@ export interface components {
                 "application/json": components["schemas"]["ApiError"];
             };
         };
-        /** @description `Username already taken`, `Email already taken`, or an invalid body. */
+        /** @description `Username already taken`, `Email already taken`, `Invalid request` (the body breaks the spec; `errors` says where) or `Request body is not valid JSON`. */
         LimitedDuplicateOrInvalid: {
             headers: {
                 "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
@@ -1285,7 +1307,7 @@ export interface components {
                 "application/json": components["schemas"]["ApiError"];
             };
         };
-        /** @description The body is not `application/json`. */
+        /** @description The body is not `application/json` (or the operation takes no body, and a body that is not JSON was sent). */
         LimitedUnsupportedMediaType: {
             headers: {
                 "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
@@ -1534,6 +1556,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1588,7 +1611,7 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResult"];
                 };
             };
-            /** @description `User not found`, `Invalid password`, `Too many tokens`, or an invalid body. */
+            /** @description `User not found`, `Invalid password`, `Too many tokens`, `Invalid request` (the body breaks the spec; `errors` says where) or `Request body is not valid JSON`. */
             400: {
                 headers: {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
@@ -1643,6 +1666,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1683,6 +1707,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1720,7 +1745,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description `Invalid current password`, `New password must differ from the current password`, or a new password that breaks the rules. */
+            /** @description `Invalid current password`, `New password must differ from the current password`, `Invalid request` (the body breaks the spec, a new password that breaks the rules among others; `errors` says where) or `Request body is not valid JSON`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1828,7 +1853,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description `Invalid or expired verification token` (unknown, spent, expired, or mailed to an address the account no longer has), or an invalid body. */
+            /** @description `Invalid or expired verification token` (unknown, spent, expired, or mailed to an address the account no longer has), `Invalid request` (the body breaks the spec; `errors` says where) or `Request body is not valid JSON`. */
             400: {
                 headers: {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
@@ -1901,6 +1926,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
+            415: components["responses"]["LimitedUnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -1985,7 +2011,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description `Invalid or expired reset token` (unknown, spent, expired or no longer valid), or an invalid body (a new password that breaks the rules). */
+            /** @description `Invalid or expired reset token` (unknown, spent, expired or no longer valid), `Invalid request` (the body breaks the spec, a new password that breaks the rules among others; `errors` says where) or `Request body is not valid JSON`. */
             400: {
                 headers: {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
@@ -2039,6 +2065,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2071,6 +2098,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2111,6 +2139,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2145,6 +2174,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2217,6 +2247,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2291,6 +2322,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2394,7 +2426,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProfileUpdateResponse"];
                 };
             };
-            /** @description `Email already registered`, `Username already taken`, or an invalid body. */
+            /** @description `Email already registered`, `Username already taken`, `Unknown country code` (not one of `GET /survey-data`'s countries), `Invalid request` (the body breaks the spec; `errors` says where) or `Request body is not valid JSON`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2481,6 +2513,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2587,7 +2620,7 @@ export interface operations {
                     "application/json": components["schemas"]["TrainingProfileUpdateResponse"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["InvalidBody"];
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -2656,9 +2689,11 @@ export interface operations {
                     "application/json": components["schemas"]["SurveyData"];
                 };
             };
-            /** @description The survey data has not changed since the `ETag` sent. */
+            /** @description The survey data has not changed since the `ETag` sent; no body. */
             304: {
                 headers: {
+                    /** @description The current version's ETag (the one sent). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2680,6 +2715,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description `Invalid JSON format in survey data file` or `Failed to load survey data`. */
             500: {
                 headers: {
@@ -2722,6 +2758,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -2749,6 +2786,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2777,6 +2815,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
         };
     };

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { servedAtRoot } from '../src/http/spec.js';
+import { claimsOf } from './auth-helpers.js';
+import { agent, checkedRequest } from './robustness/bad-input.js';
 import { type CallResult, type Service, startService } from './support/service.js';
-import { newUser, signedInUser } from './support/users.js';
+import { loginUser, newUser, signedInUser } from './support/users.js';
 
 /** An error body is exactly {code, text, error} or {code, text, error, errors}, and code is the HTTP status. */
 function expectEnvelope(res: CallResult, status: number): void {
@@ -26,7 +29,10 @@ describe('request pipeline on sqlite', () => {
   beforeAll(async () => {
     service = await startService('sqlite');
   });
-  afterAll(() => service.close());
+  afterAll(async () => {
+    await service.close();
+    agent.destroy();
+  });
 
   /** A request outside /api/v1, which service.call cannot make. */
   async function raw(method: string, path: string): Promise<CallResult> {
@@ -121,6 +127,77 @@ describe('request pipeline on sqlite', () => {
         }
       }
       expect(undocumented).toEqual([]);
+    });
+  });
+
+  describe('operations that take no body', () => {
+    const bodyless = () => service.api.getOperations().filter((op) => !op.requestBody);
+    const pathOf = (op: { path: string }, sessionId: string) =>
+      (servedAtRoot(service.api, op.path) ? '' : '/api/v1') + op.path.replace('{session_id}', sessionId);
+
+    it('when a body is sent to one, then 415 for text and 400 for JSON, and the operation does not run', async () => {
+      const user = await signedInUser(service);
+      const other = await loginUser(service, user);
+      const sessionId = claimsOf(other).sid;
+      const mailsBefore = await service.db('mail_outbox').count({ n: '*' });
+      const answers: string[] = [];
+      for (const op of bodyless()) {
+        const path = pathOf(op, sessionId);
+        const headers = { authorization: `Bearer ${user.token}` };
+        const text = await checkedRequest(service, {
+          method: op.method.toUpperCase(),
+          path,
+          headers: { ...headers, 'content-type': 'text/plain' },
+          body: 'bye',
+        });
+        const json = await checkedRequest(service, {
+          method: op.method.toUpperCase(),
+          path,
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: '{"all":true}',
+        });
+        answers.push(`${op.operationId} ${text.status} ${text.body?.error} ${json.status} ${json.body?.error} ${json.body?.errors?.[0]?.field}`);
+      }
+      expect(answers).toEqual(bodyless().map((op) => `${op.operationId} 415 unsupported_media_type 400 validation_failed /body`));
+      expect(answers.length).toBeGreaterThanOrEqual(15);
+      // Nothing ran: the caller is still logged in, the other session lives, no mail was queued.
+      expect((await service.call('GET', '/verify-token', { token: user.token })).status).toBe(200);
+      expect((await service.call('GET', '/verify-token', { token: other })).status).toBe(200);
+      expect(await service.db('mail_outbox').count({ n: '*' })).toEqual(mailsBefore);
+    });
+
+    it('when no body is sent, or an empty one, then they answer as usual', async () => {
+      const user = await signedInUser(service);
+      const res = await checkedRequest(service, {
+        method: 'POST',
+        path: '/api/v1/logout',
+        headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' },
+        body: '',
+      });
+      expect(res.status).toBe(200);
+    });
+  });
+
+  describe('paths the spec does not name', () => {
+    it('when a path of the spec is asked with a trailing slash, then 404, with every method', async () => {
+      const user = await signedInUser(service);
+      const answers: string[] = [];
+      for (const op of service.api.getOperations()) {
+        const path = (servedAtRoot(service.api, op.path) ? '' : '/api/v1') + op.path.replace('{session_id}', 'sess_abcdefghijkl');
+        const res = await checkedRequest(service, { method: op.method.toUpperCase(), path: `${path}/`, headers: { authorization: `Bearer ${user.token}` } });
+        answers.push(`${op.method.toUpperCase()} ${path}/ ${res.status} ${res.body?.error}`);
+      }
+      const deleteAll = await checkedRequest(service, {
+        method: 'DELETE',
+        path: '/api/v1/active-sessions/',
+        headers: { authorization: `Bearer ${user.token}` },
+      });
+      answers.push(`DELETE /api/v1/active-sessions/ ${deleteAll.status} ${deleteAll.body?.error}`);
+      expect(
+        answers.every((a) => a.endsWith(' 404 not_found')),
+        answers.join('\n'),
+      ).toBe(true);
+      expect(answers.length).toBe(service.api.getOperations().length + 1);
     });
   });
 

@@ -249,3 +249,35 @@ describe('the error identifiers', () => {
     expect(new Set(made.map((e) => e.id))).toEqual(new Set(ERROR_IDS));
   });
 });
+
+describe('the 400 answers of every operation', () => {
+  const BODY = ['Invalid request', 'Request body is not valid JSON'];
+  const NAMES = ['Username already taken', 'Email already taken'];
+  /** Every 400 text the service can give, per operation (src/errors.ts and where the services throw them). */
+  const TEXTS: Record<string, string[]> = {
+    register: [...NAMES, ...BODY],
+    createUser: [...NAMES, ...BODY],
+    getUserDetails: ['Invalid user_id', 'User not found'],
+    login: ['User not found', 'Invalid password', 'Too many tokens', ...BODY],
+    changePassword: ['Invalid current password', 'New password must differ from the current password', ...BODY],
+    refreshToken: BODY,
+    verifyEmail: ['Invalid or expired verification token', ...BODY],
+    forgotPassword: BODY,
+    resetPassword: ['Invalid or expired reset token', ...BODY],
+    updateUserData: [...NAMES, 'Unknown country code', ...BODY],
+    updateProfile: ['Email already registered', 'Username already taken', 'Unknown country code', ...BODY],
+    updateTrainingProfile: BODY,
+  };
+  const responses = (spec as unknown as { components: { responses: Record<string, { description: string }> } }).components.responses;
+
+  it('when an operation can answer a 400 text, then its 400 answer names it', () => {
+    const missing: string[] = [];
+    for (const [name, op] of operations()) {
+      const answer = (op as { responses: Record<string, { $ref?: string; description?: string }> }).responses['400'];
+      const description = answer?.$ref ? responses[answer.$ref.replace('#/components/responses/', '')]?.description : answer?.description;
+      const id = (op as { operationId: string }).operationId;
+      for (const text of TEXTS[id] ?? ['Invalid request']) if (!description?.includes(`\`${text}\``)) missing.push(`${name}: ${text}`);
+    }
+    expect(missing).toEqual([]);
+  });
+});

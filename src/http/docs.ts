@@ -147,7 +147,7 @@ export function createDocsRouter(specPath: string = SPEC_PATH): Router {
   const pageAsset = asset(Buffer.from(PAGE), 'text/html; charset=utf-8');
   const initAsset = asset(Buffer.from(INIT_SCRIPT), TYPES.js);
 
-  const router = new Router();
+  const router = new Router({ strict: true });
   router.get('/openapi.yaml', (ctx) => serve(ctx, yamlAsset, REVALIDATE, '/openapi.yaml'));
   router.get('/openapi.json', (ctx) => serve(ctx, jsonAsset, REVALIDATE, '/openapi.json'));
   router.get('/docs', (ctx) => {

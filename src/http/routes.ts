@@ -41,9 +41,14 @@ function mountPath(api: Api, operation: ApiOperation): string {
   return root + operation.path.replace(/\{([^}]+)\}/g, ':$1');
 }
 
+/**
+ * The request's JSON body, for an operation that takes one. An operation that takes none
+ * refuses a body (without reading it): 415 when it is not JSON, 400 when it is.
+ */
 async function readBody(ctx: Context, operation: ApiOperation): Promise<unknown> {
-  if (!operation.requestBody || (!ctx.request.length && !ctx.get('transfer-encoding'))) return undefined;
+  if (!ctx.request.length && !ctx.get('transfer-encoding')) return undefined;
   if (!ctx.is('application/json')) throw Errors.unsupportedMediaType();
+  if (!operation.requestBody) throw Errors.invalidRequest([{ field: '/body', message: 'is not allowed: this operation takes no body' }]);
   try {
     await parseJson(ctx, async () => undefined);
   } catch (err) {
@@ -83,7 +88,8 @@ export interface Routes {
  * static paths are found in a Map, the rest by @koa/router.
  */
 export function buildRoutes(deps: RouteDeps): Routes {
-  const router = new Router();
+  // strict: `/me/` is not `/me` (a path the spec does not name is 404).
+  const router = new Router({ strict: true });
   const exact = new Map<string, (ctx: Context) => Promise<void>>();
   for (const operation of deps.api.getOperations()) {
     const operationId = operation.operationId as OperationId;

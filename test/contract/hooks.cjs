@@ -7,7 +7,7 @@
  *        unknown mailed token
  *   401  no token, a token whose session was revoked (logged out), or an unknown refresh token
  *   404  an unknown session id; 409 a user whose address is verified
- *   413  a body over 16 KiB; 415 a text/plain body
+ *   413  a body over 16 KiB; 415 a text/plain body (also sent to operations that take none)
  *   429  a client IP (X-Forwarded-For; the service runs with TRUST_PROXY=1), or for a per-user
  *        limit a user, whose limit a hook has just used up; every other request gets an IP of
  *        its own
@@ -392,7 +392,9 @@ hooks.beforeEach(
         setBody(t, { ...happyBody(t), padding: 'x'.repeat(17 * 1024) });
         break;
       case 415:
+        // A text body: refused as such, and by the operations that take no body at all.
         setHeader(t, 'Content-Type', 'text/plain');
+        if (!hasBody) t.request.body = 'bye';
         break;
       case 429:
         await exhaustRateLimit(t);
