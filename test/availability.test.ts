@@ -123,22 +123,23 @@ describe.each(databases)('availability checks on %s', (kind) => {
   describe('hostile input', () => {
     const injections = ["x' OR '1'='1", "admin'--", '"; DROP TABLE users; --', 'a%', '_%_', '\\', "' UNION SELECT password_hash FROM users --"];
 
-    it.each(injections)('when the username is %j, then it answers 400 or a normal answer, never 5xx', async (value) => {
+    it.each(injections)('when the username is %j, then 400: none of them is a valid username', async (value) => {
       await registerUser(service);
       const res = await service.call('GET', `/check-availability?username=${q(value)}`);
-      expect(res.status).toBeLessThan(500);
-      if (res.status === 200) expect(res.body).toEqual({ username: value, available: true });
-      else expect(res.status).toBe(400);
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toContainEqual(expect.objectContaining({ field: '/query/username' }));
     });
 
-    it.each(injections)('when the email is %j, then it answers 400 or a normal answer, never 5xx', async (value) => {
+    // Whether `<value>@example.com` is an address is the spec's `format: email` (Ajv's): the
+    // ones with a space, a double quote or a backslash are not.
+    const addressable = new Set(["admin'--", 'a%', '_%_']);
+    it.each(injections)('when the email is %j, then 400 as it stands, and as a local part the exact spec answer', async (value) => {
       await registerUser(service);
-      for (const email of [value, `${value}@example.com`]) {
-        const res = await service.call('GET', `/check-email-availability?email=${q(email)}`);
-        expect(res.status).toBeLessThan(500);
-        if (res.status === 200) expect(res.body).toEqual({ email, available: true });
-        else expect(res.status).toBe(400);
-      }
+      expect((await service.call('GET', `/check-email-availability?email=${q(value)}`)).status).toBe(400);
+      const email = `${value}@example.com`;
+      const res = await service.call('GET', `/check-email-availability?email=${q(email)}`);
+      if (addressable.has(value)) expect(res.body).toEqual({ email, available: true });
+      else expect(res.status).toBe(400);
     });
 
     it('when the users table is probed with injections, then it is still intact', async () => {

@@ -20,6 +20,13 @@ export type Schema = Record<string, any>;
 // openapi-backend's copy of the spec, with every $ref already resolved.
 const spec = (await sharedApi()).definition as Schema;
 
+/** A component schema of the spec, by name (resolved). */
+export function specSchema(name: string): Schema {
+  const schema = (spec.components?.schemas as Record<string, Schema> | undefined)?.[name];
+  if (!schema) throw new Error(`openapi.yaml has no schema ${name}`);
+  return schema;
+}
+
 const ajv = new Ajv({ strict: false, allErrors: false });
 addFormats.default(ajv);
 const compiled = new Map<Schema, (value: unknown) => boolean>();
