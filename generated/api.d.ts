@@ -605,6 +605,18 @@ export interface components {
          * @enum {string}
          */
         ErrorId: "validation_failed" | "invalid_json" | "bad_request" | "username_taken" | "email_taken" | "invalid_user_id" | "user_not_found" | "invalid_password" | "too_many_tokens" | "invalid_current_password" | "same_password" | "unknown_country" | "invalid_verification_token" | "invalid_reset_token" | "unauthorized" | "not_found" | "account_not_found" | "session_not_found" | "survey_data_not_found" | "method_not_allowed" | "request_timeout" | "email_already_verified" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "rate_limited" | "survey_data_invalid" | "survey_data_unavailable" | "internal_error" | "not_implemented" | "service_unavailable";
+        /**
+         * Format: int32
+         * @description The HTTP status repeated in the body (seed 003's `code`), always 200 here.
+         * @enum {integer}
+         */
+        SuccessCode: 200;
+        /** @enum {string} */
+        TokenType: "bearer";
+        /** @enum {string} */
+        TokenStatus: "valid";
+        /** @enum {string} */
+        HealthState: "ok" | "ready";
         FieldError: {
             /** @description JSON pointer of the offending value, e.g. `/body/username`. */
             field: string;
@@ -616,8 +628,7 @@ export interface components {
             text: string;
         };
         HealthStatus: {
-            /** @enum {string} */
-            status: "ok" | "ready";
+            status: components["schemas"]["HealthState"];
         };
         MessageResponse: {
             message: string;
@@ -670,11 +681,7 @@ export interface components {
             full_name: string | null;
         };
         UserDetailsResponse: {
-            /**
-             * Format: int32
-             * @enum {integer}
-             */
-            code: 200;
+            code: components["schemas"]["SuccessCode"];
             details: components["schemas"]["UserDetails"];
         };
         UserDetails: {
@@ -699,15 +706,10 @@ export interface components {
             revoke_others?: boolean;
         };
         LoginResult: {
-            /**
-             * Format: int32
-             * @enum {integer}
-             */
-            code: 200;
+            code: components["schemas"]["SuccessCode"];
             token: string;
             access_token: string;
-            /** @enum {string} */
-            token_type: "bearer";
+            token_type: components["schemas"]["TokenType"];
             /**
              * Format: int32
              * @description Seconds until the token expires.
@@ -740,8 +742,7 @@ export interface components {
             remaining_sessions: number;
         };
         TokenCheck: {
-            /** @enum {string} */
-            token_status: "valid";
+            token_status: components["schemas"]["TokenStatus"];
             /** Format: int32 */
             expires_in: number;
             user_info: components["schemas"]["TokenUser"];
@@ -773,15 +774,10 @@ export interface components {
         };
         /** @description The tokens of `POST /login`, renewed; `token` and `access_token` are the same access token. */
         TokenRefreshResult: {
-            /**
-             * Format: int32
-             * @enum {integer}
-             */
-            code: 200;
+            code: components["schemas"]["SuccessCode"];
             token: string;
             access_token: string;
-            /** @enum {string} */
-            token_type: "bearer";
+            token_type: components["schemas"]["TokenType"];
             /**
              * Format: int32
              * @description Seconds until the access token expires.
@@ -992,13 +988,17 @@ export interface components {
         };
         /** @description As `BasicInformation`; every field is `null` before the first questionnaire is stored. */
         BasicInformationView: {
-            /** @enum {string|null} */
-            gender: "male" | "female" | "other" | "prefer_not_to_say" | null;
+            gender: components["schemas"]["GenderOrUnanswered"];
             /** Format: int32 */
             age: number | null;
             height_cm: number | null;
             weight_kg: number | null;
         };
+        /**
+         * @description A `Gender`, or `null` before the first questionnaire.
+         * @enum {string|null}
+         */
+        GenderOrUnanswered: "male" | "female" | "other" | "prefer_not_to_say" | null;
         TrainingExperience: {
             level: components["schemas"]["TrainingLevel"];
             frequency_last_3_months: components["schemas"]["TrainingFrequency"];
