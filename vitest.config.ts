@@ -1,6 +1,9 @@
+import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // The typed client as packed and unpacked by `npm run client:pack` (tsconfig.json maps its types alike).
+  resolve: { alias: { '@fitness-app/account-client': resolve('var/client/node_modules/@fitness-app/account-client/dist/index.js') } },
   test: {
     include: ['test/**/*.test.ts'],
     // The robustness suite has its own command and configuration (vitest.robustness.config.ts).

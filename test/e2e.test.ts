@@ -1,5 +1,5 @@
+import { API_PREFIX, createClient, type FitnessClient, type RequestBody } from '@fitness-app/account-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_PREFIX, createClient, type FitnessClient, type RequestBody } from '../src/client/index.js';
 import { seedQuestionnaire } from './profile-helpers.js';
 import { databases } from './support/databases.js';
 import { linkToken, type Mailbox } from './support/mailbox.js';
@@ -7,7 +7,9 @@ import { checkAgainstSpec, type MailService, type ManualClock, manualClock, type
 import { uniqueName } from './support/users.js';
 
 /**
- * The whole service end to end, over real HTTP, only through the typed client (src/client):
+ * The whole service end to end, over real HTTP, only through the typed client, as packed
+ * (`npm run client:pack` builds clients/typescript, packs it and unpacks the tarball into
+ * var/client/node_modules, where this file imports it from):
  * every body below is annotated with `RequestBody<operationId>` (so the compiler checks it
  * exactly, unknown keys included) and every answer is typed, so a spec change that breaks a
  * caller breaks this file's build. Every API answer is also checked against

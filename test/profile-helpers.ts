@@ -1,4 +1,4 @@
-import type { RequestBody } from '../src/client/index.js';
+import type { RequestBody } from '../src/operations.js';
 import { specDocument } from '../src/spec-document.js';
 
 /** The seed's example body of PUT /training-profile, word for word (weight 62.0 included). */

@@ -1,6 +1,6 @@
 /**
  * A typed client for the Fitness Account API, built with openapi-fetch on the types generated
- * from openapi.yaml (`npm run generate`): paths, parameters, request bodies and answers are all
+ * from openapi.yaml (openapi-typescript): paths, parameters, request bodies and answers are all
  * checked by the compiler, so a change to the spec that breaks a caller breaks its build.
  *
  * `createClient` takes the server's ORIGIN (e.g. `http://localhost:3000`), not the API root:
@@ -15,10 +15,11 @@
  * ```
  *
  * Every call resolves (it does not throw on 4xx/5xx): `data` is set on a 2xx answer, `error` (the
- * `{code, text, errors?}` envelope) otherwise, and `response.status` is the HTTP status.
+ * `{code, text, error, errors?}` envelope: match on `error`) otherwise, and `response.status` is the
+ * HTTP status.
  */
 import createFetchClient, { type Client, type ClientOptions, type Middleware } from 'openapi-fetch';
-import type { components, operations, paths } from '../../generated/api.js';
+import type { components, operations, paths } from './api.js';
 
 /** The API root under the server's origin (openapi.yaml `servers[0].url`). */
 export const API_PREFIX = '/api/v1';
@@ -29,7 +30,10 @@ export type OpsPaths = Pick<paths, OpsPath>;
 /** The operations served under `/api/v1`. */
 export type ApiPaths = Omit<paths, OpsPath>;
 
+export type { components, operations, paths } from './api.js';
 export type LoginRequest = components['schemas']['LoginRequest'];
+/** The error envelope of every non-2xx answer; `error` is a stable identifier (`ErrorId`). */
+export type ApiError = components['schemas']['ApiError'];
 
 /**
  * The JSON body of an operation, by operationId: `const body: RequestBody<'updateProfile'> = {…}`.
