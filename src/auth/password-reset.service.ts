@@ -4,12 +4,11 @@ import { type Db, transaction } from '../db/db.js';
 import { Errors } from '../errors.js';
 import { spendPoint } from '../limits.js';
 import type { OutboxRepository } from '../mail/outbox.repository.js';
-import { humanDuration } from '../mail/templates.js';
 import type { Composer } from '../mail/worker.js';
 import { hashPassword } from '../passwords.js';
 import { hashSecret } from '../secrets.js';
 import { identityKey } from '../users/identity.js';
-import { mailedLink } from '../users/mailed-link.js';
+import { linkMail } from '../users/mailed-link.js';
 import type { UserTokensRepository } from '../users/user-tokens.repository.js';
 import type { UsersRepository } from '../users/users.repository.js';
 import type { SessionsRepository } from './sessions.repository.js';
@@ -44,19 +43,14 @@ export function createPasswordResetService(deps: {
   const compose: Composer = async (job, trx, now) => {
     const user = job.address === null ? undefined : await users.findByEmail(job.address, trx);
     if (!user) return { drop: 'no account has this address' };
-    const { link, discard } = await mailedLink(userTokens, trx, {
+    return linkMail(userTokens, trx, {
       user,
       purpose: 'password_reset',
       url: `${deps.appUrl}/reset-password`,
       ttlSeconds: deps.tokenTtlSeconds,
+      template: PASSWORD_RESET_TEMPLATE,
       now,
     });
-    return {
-      to: user.email,
-      template: PASSWORD_RESET_TEMPLATE,
-      vars: { username: user.username, link, expires: humanDuration(deps.tokenTtlSeconds) },
-      discard,
-    };
   };
 
   return {

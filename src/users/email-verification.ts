@@ -2,11 +2,10 @@ import type { Clock } from '../clock.js';
 import { type Db, type Trx, transaction } from '../db/db.js';
 import { Errors } from '../errors.js';
 import type { OutboxRepository } from '../mail/outbox.repository.js';
-import { humanDuration } from '../mail/templates.js';
 import type { Composer } from '../mail/worker.js';
 import { hashSecret } from '../secrets.js';
 import { identityKey } from './identity.js';
-import { mailedLink } from './mailed-link.js';
+import { linkMail } from './mailed-link.js';
 import type { UserTokensRepository } from './user-tokens.repository.js';
 import type { UsersRepository } from './users.repository.js';
 
@@ -47,19 +46,14 @@ export function createEmailVerification(deps: {
     const user = job.userId === null ? undefined : await users.lockById(job.userId, trx);
     if (!user || job.address === null || identityKey(user.email) !== identityKey(job.address)) return { drop: 'the account no longer has this address' };
     if (user.emailVerified) return { drop: 'the address is already verified' };
-    const { link, discard } = await mailedLink(userTokens, trx, {
+    return linkMail(userTokens, trx, {
       user,
       purpose: 'verify_email',
       url: `${deps.appUrl}/verify-email`,
       ttlSeconds: deps.tokenTtlSeconds,
+      template: VERIFY_EMAIL_TEMPLATE,
       now,
     });
-    return {
-      to: user.email,
-      template: VERIFY_EMAIL_TEMPLATE,
-      vars: { username: user.username, email: user.email, link, expires: humanDuration(deps.tokenTtlSeconds) },
-      discard,
-    };
   };
 
   return {
