@@ -10,6 +10,7 @@ import * as createSpentRefreshTokens from './20261201000002_create_spent_refresh
 import * as addEmailVerified from './20261201000003_add_email_verified.js';
 import * as createUserTokens from './20261201000004_create_user_tokens.js';
 import * as createMailOutbox from './20261201000005_create_mail_outbox.js';
+import * as addLoginCount from './20261201000006_add_login_count.js';
 
 /** Every migration by name, in the order they run. Add new ones here. */
 export const migrations: Record<string, Knex.Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261201000003_add_email_verified': addEmailVerified,
   '20261201000004_create_user_tokens': createUserTokens,
   '20261201000005_create_mail_outbox': createMailOutbox,
+  '20261201000006_add_login_count': addLoginCount,
 };

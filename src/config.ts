@@ -44,6 +44,8 @@ export interface Config {
   surveyDataFile: string;
   /** The survey file is checked for changes at most this often (ms); 0 checks on every request. */
   surveyRecheckMs: number;
+  /** Whether the MySQL server is a Galera node (causal reads then): ask it (`auto`), or say so. */
+  dbGalera: 'auto' | 'on' | 'off';
   /** How long a request may wait for a pooled database connection before it answers 503. */
   dbAcquireTimeoutMs: number;
   /** Browser origins allowed by CORS; empty means CORS is off. */
@@ -191,6 +193,7 @@ export function loadConfig(env: Env): { config: Config; warnings: string[] } {
     surveyDataFile: env.SURVEY_DATA_FILE || 'data/survey_data.json',
     surveyRecheckMs: integer(env, 'SURVEY_DATA_RECHECK_MS', 1000, 0, 3_600_000),
     dbAcquireTimeoutMs: integer(env, 'DB_ACQUIRE_TIMEOUT_MS', 3000, 100, 60_000),
+    dbGalera: oneOf(env, 'DB_GALERA', 'auto', ['auto', 'on', 'off'] as const),
     corsOrigins: origins(env),
     shutdownDrainMs: integer(env, 'SHUTDOWN_DRAIN_MS', 1000, 0, 8000),
   };

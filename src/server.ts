@@ -26,6 +26,7 @@ for (const warning of warnings) logger.warn(warning);
 
 const db = createDb(config.databaseUrl, {
   acquireTimeoutMs: config.dbAcquireTimeoutMs,
+  galera: config.dbGalera,
   logger: { warn: (msg) => logger.warn(msg), error: (msg) => logger.error(msg) },
 });
 await migrateLatest(db);

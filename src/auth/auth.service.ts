@@ -59,23 +59,21 @@ export function createAuthService(deps: AuthDeps) {
     if (loginFailures) await spendPoint(loginFailures, key);
   }
 
-  /**
-   * Why a session could not be opened after the password verified: the user is gone, the
-   * password changed, or no session slot is free.
-   */
+  /** Why a login could not write its user's row after the password verified: the user is gone, or the password changed. */
   async function refusal(verified: User, exec: Executor = db): Promise<AppError> {
-    const current = await users.findById(verified.id, exec);
-    if (!current) return Errors.userNotFound();
-    return current.passwordHash === verified.passwordHash ? Errors.tooManyTokens() : Errors.invalidPassword();
+    return (await users.findById(verified.id, exec)) ? Errors.invalidPassword() : Errors.userNotFound();
   }
 
   /**
    * Checks the credentials and opens a session. The password is verified against the hash read
-   * first; the session is then inserted by one statement that still requires that hash and,
-   * for a limited plan, a free session slot, under the user's row lock (see `sessions.open`):
-   * parallel logins cannot pass the limit, and a login checked against a password that was
-   * changed meanwhile fails. With revoke_others, the insert and the revocation of the other
-   * sessions commit together. Expired sessions do not count; the periodic purge deletes them.
+   * first; then one transaction writes the user's row (`recordLogin`: only while the password is
+   * still that hash), counts the user's active sessions, and inserts the session (with
+   * revoke_others, after ending every other session instead of counting). Every login, password
+   * change and reset of the user writes that row first, so they take turns: on one server by
+   * its row lock, on a multi-primary cluster by certification (the loser is run again, seeing
+   * what won). Parallel logins cannot pass the limit, and a login checked against a password
+   * that was changed meanwhile fails. Expired sessions do not count; the periodic purge deletes
+   * them.
    */
   async function openSession(username: string, password: string, revokeOthers: boolean, client: ClientInfo): Promise<LoginResult> {
     const found = await users.findByUsername(username);
@@ -105,17 +103,13 @@ export function createAuthService(deps: AuthDeps) {
       ipAddress: client.ip.slice(0, 45),
       refreshHash: hashSecret(refreshToken),
     };
-    if (revokeOthers) {
-      await transaction(db, async (trx) => {
-        if (!(await sessions.open(session, found.passwordHash, undefined, trx))) throw await refusal(found, trx);
-        await sessions.revokeAllExcept(found.id, sessionId, now, trx);
-        await users.recordLogin(found.id, now, trx);
-      });
-    } else {
-      const limit = limited(found) ? deps.maxSessionsPerUser : undefined;
-      if (!(await sessions.open(session, found.passwordHash, limit))) throw await refusal(found);
-      await users.recordLogin(found.id, now);
-    }
+    const limit = limited(found) && !revokeOthers ? deps.maxSessionsPerUser : undefined;
+    await transaction(db, async (trx) => {
+      if (!(await users.recordLogin(found.id, found.passwordHash, now, trx))) throw await refusal(found, trx);
+      if (revokeOthers) await sessions.revokeAllExcept(found.id, undefined, now, trx);
+      else if (limit !== undefined && (await sessions.countActive(found.id, now, trx)) >= limit) throw Errors.tooManyTokens();
+      await sessions.insert(session, trx);
+    });
     return { token, claims, refreshToken, refreshExpiresAt: expiresAt, user: { ...found, lastLogin: now } };
   }
 

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Caller, CallerView } from '../caller.js';
-import { type Db, type Executor, isMysql } from '../db/db.js';
+import type { Db, Executor } from '../db/db.js';
 import { toUser, type UserRow } from '../users/users.repository.js';
 
 export interface Session {
@@ -75,43 +75,18 @@ export type SessionsRepository = ReturnType<typeof createSessionsRepository>;
 export function createSessionsRepository(db: Db, personQuery: PersonQuery) {
   const active = (exec: Executor, now: number) => exec<SessionRow>('sessions').whereNull('sessions.revoked_at').andWhere('sessions.expires_at', '>', now);
   return {
-    /**
-     * Inserts the session in one statement that also re-checks the login: only while the user
-     * still has `passwordHash` and, with a `limit`, fewer active sessions than that. On MySQL it
-     * locks the user's row first (FOR UPDATE), so it waits for a password change or another
-     * login of the user in flight and then sees what they committed; the session count is
-     * correlated with the locked row so that it is read after the lock, not before (as a
-     * constant subquery would be). SQLite runs one writer at a time. False when nothing was
-     * inserted.
-     */
-    async open(session: NewSession, passwordHash: string, limit: number | undefined, exec: Executor = db): Promise<boolean> {
-      const bindings: Knex.RawBinding[] = [
-        session.id,
-        session.tokenPrefix,
-        session.createdAt,
-        session.expiresAt,
-        session.lastUsedAt,
-        session.userAgent,
-        session.ipAddress,
-        session.refreshHash,
-        session.userId,
-        passwordHash,
-      ];
-      let sql = `INSERT INTO sessions (id, user_id, token_prefix, created_at, expires_at, last_used_at, user_agent, ip_address, refresh_hash)
-        SELECT ?, users.id, ?, ?, ?, ?, ?, ?, ? FROM users WHERE users.id = ? AND users.password_hash = ?`;
-      if (limit !== undefined) {
-        // Knex puts a query passed as a binding in parentheses, with its own bindings.
-        const count = active(exec, session.createdAt).whereRaw('sessions.user_id = users.id').count('*');
-        sql += ' AND ? < ?';
-        bindings.push(count, limit);
-      }
-      if (isMysql(exec)) {
-        sql += ' FOR UPDATE';
-        const [result] = (await exec.raw(sql, bindings)) as unknown as [{ affectedRows: number }];
-        return result.affectedRows > 0;
-      }
-      const result = (await exec.raw(sql, bindings)) as unknown as { changes: number };
-      return result.changes > 0;
+    async insert(session: NewSession, exec: Executor = db): Promise<void> {
+      await exec('sessions').insert({
+        id: session.id,
+        user_id: session.userId,
+        token_prefix: session.tokenPrefix,
+        created_at: session.createdAt,
+        expires_at: session.expiresAt,
+        last_used_at: session.lastUsedAt,
+        user_agent: session.userAgent,
+        ip_address: session.ipAddress,
+        refresh_hash: session.refreshHash,
+      });
     },
 
     /**
@@ -164,8 +139,8 @@ export function createSessionsRepository(db: Db, personQuery: PersonQuery) {
       return rows.map(toSession);
     },
 
-    async countActive(userId: number, now: number): Promise<number> {
-      const row = await active(db, now).andWhere({ user_id: userId }).count<{ n: number | string }[]>({ n: '*' });
+    async countActive(userId: number, now: number, exec: Executor = db): Promise<number> {
+      const row = await active(exec, now).andWhere({ user_id: userId }).count<{ n: number | string }[]>({ n: '*' });
       return Number(row[0]?.n ?? 0);
     },
 

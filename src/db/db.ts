@@ -3,6 +3,9 @@ import { dirname } from 'node:path';
 import knex, { type Knex } from 'knex';
 import { BoundedMap } from '../bounded-map.js';
 import { isTransactionConflict } from './errors.js';
+import { type GaleraMode, type MysqlConnection, mysqlConnection, prepareMysqlSession } from './mysql.js';
+
+export type { GaleraMode };
 
 export type Db = Knex;
 export type Trx = Knex.Transaction;
@@ -15,6 +18,11 @@ export interface DbOptions {
   /** Upper bound on MySQL row-lock waits, in seconds. */
   lockWaitTimeoutSeconds?: number;
   poolMax?: number;
+  /**
+   * Whether the MySQL server is a Galera node, whose connections then read causally
+   * (`wsrep_sync_wait`): `auto` asks each new connection's server (`wsrep_on`).
+   */
+  galera?: GaleraMode;
   /** Where Knex's own warnings go (pool acquire timeouts and the like); dropped when absent. */
   logger?: { warn: (msg: string) => void; error: (msg: string) => void };
 }
@@ -27,20 +35,6 @@ function knexLog(options: DbOptions): Knex.Config['log'] {
 
 export function isMysql(db: Executor): boolean {
   return db.client.config.client === 'mysql2';
-}
-
-function mysqlConnection(url: string): Knex.MySql2ConnectionConfig {
-  const parsed = new URL(url);
-  return {
-    host: parsed.hostname,
-    port: parsed.port ? Number(parsed.port) : 3306,
-    user: decodeURIComponent(parsed.username),
-    password: decodeURIComponent(parsed.password),
-    database: decodeURIComponent(parsed.pathname.replace(/^\//, '')),
-    charset: 'utf8mb4',
-    timezone: 'Z',
-    connectTimeout: 5000,
-  };
 }
 
 interface SqliteConnection {
@@ -84,14 +78,11 @@ export function createDb(url: string, options: DbOptions = {}): Db {
       pool: {
         min: 0,
         max: options.poolMax ?? 10,
-        // Bound row-lock waits (InnoDB waits 50 s by default) so a stuck lock becomes a fast error,
-        // and read committed data (see `transaction`), set once per connection rather than by an
-        // extra statement before every transaction.
-        afterCreate: (conn: { query: (sql: string, cb: (err: Error | null) => void) => void }, done: (err: Error | null, conn: unknown) => void) => {
-          conn.query(`SET SESSION innodb_lock_wait_timeout = ${lockWait}`, (err) => {
-            if (err) return done(err, conn);
-            conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', (err2) => done(err2, conn));
-          });
+        afterCreate: (conn: MysqlConnection, done: (err: Error | null, conn: unknown) => void) => {
+          prepareMysqlSession(conn, { lockWaitSeconds: lockWait, galera: options.galera ?? 'auto' }).then(
+            () => done(null, conn),
+            (err: Error) => done(err, conn),
+          );
         },
       },
     });
@@ -123,19 +114,47 @@ export function createDb(url: string, options: DbOptions = {}): Db {
 
 const CONFLICT_ATTEMPTS = 4;
 
+/** Transactions the database rolled back for a conflict, and what became of them, per pool. */
+export interface ConflictStats {
+  conflicts: number;
+  retries: number;
+  /** Conflicts still there after the last attempt (answered 503). */
+  exhausted: number;
+}
+
+const stats = new WeakMap<Db, ConflictStats>();
+
+/** The conflict counters of this pool (the metrics read them). */
+export function conflictStats(db: Db): ConflictStats {
+  let found = stats.get(db);
+  if (!found) {
+    found = { conflicts: 0, retries: 0, exhausted: 0 };
+    stats.set(db, found);
+  }
+  return found;
+}
+
 /**
  * Runs `work` in a transaction. On MySQL the pool's connections are READ COMMITTED (set in
  * `createDb`), so a read made after taking a row lock sees every commit made before the lock
  * was granted; SQLite serialises writers on its single connection anyway. A transaction the
- * database rolled back to break a deadlock is run again as a whole (`work` must not have
- * effects outside it), a few times, after a short random pause.
+ * database rolled back for a conflict (a deadlock, a lock wait given up, or on Galera a failed
+ * certification) is run again as a whole (`work` must not have effects outside it), up to
+ * four times, after a short random pause; it fails only when the conflicts persist.
  */
 export async function transaction<T>(db: Db, work: (trx: Trx) => Promise<T>): Promise<T> {
+  const counted = conflictStats(db);
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await db.transaction(work);
     } catch (err) {
-      if (attempt >= CONFLICT_ATTEMPTS || !isTransactionConflict(err)) throw err;
+      if (!isTransactionConflict(err)) throw err;
+      counted.conflicts += 1;
+      if (attempt >= CONFLICT_ATTEMPTS) {
+        counted.exhausted += 1;
+        throw err;
+      }
+      counted.retries += 1;
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
     }
   }

@@ -40,6 +40,8 @@ const UNAVAILABLE_CODES = new Set([
   'ER_LOCK_WAIT_TIMEOUT',
   'ER_LOCK_DEADLOCK',
   'ER_QUERY_INTERRUPTED',
+  // A Galera node that is joining, desynced or has lost its cluster: not ready for clients.
+  'ER_UNKNOWN_COM_ERROR',
   'SQLITE_BUSY',
   'SQLITE_LOCKED',
 ]);
@@ -52,14 +54,17 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   const e = asDriverError(err);
   if (e.name === 'KnexTimeoutError') return true;
   if (e.code !== undefined && UNAVAILABLE_CODES.has(e.code)) return true;
-  return e.errno === 1927 /* MariaDB: connection killed */ || e.errno === 2013 || e.errno === 2006;
+  // mysql2, on a connection whose server went away while it sat in the pool.
+  if (e.message?.includes("Can't add new command when connection is in closed state")) return true;
+  return e.errno === 1927 /* MariaDB: connection killed */ || e.errno === 2013 || e.errno === 2006 || e.errno === 1047;
 }
 
 /**
  * True when the database rolled the transaction back to resolve a conflict with another one
- * (a deadlock on InnoDB): running it again, as a whole, is the remedy.
+ * (a deadlock on InnoDB; on Galera, a failed certification or an applier abort, reported the
+ * same way), or gave up waiting for a row lock: running it again, as a whole, is the remedy.
  */
 export function isTransactionConflict(err: unknown): boolean {
   const e = asDriverError(err);
-  return e.code === 'ER_LOCK_DEADLOCK' || e.errno === 1213;
+  return e.code === 'ER_LOCK_DEADLOCK' || e.errno === 1213 || e.code === 'ER_LOCK_WAIT_TIMEOUT' || e.errno === 1205;
 }

@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { Db } from '../db/db.js';
+import { conflictStats, type Db } from '../db/db.js';
 
 interface PoolStats {
   numUsed(): number;
@@ -43,6 +43,24 @@ export function createMetrics(db: Db, countActiveSessions: () => Promise<number>
       this.set(await countActiveSessions());
     },
   });
+  // The conflicts `transaction` met (deadlocks, lock waits given up, failed certifications),
+  // the reruns they caused, and those still failing after the last attempt (503s).
+  const conflicts = conflictStats(db);
+  for (const [name, help, value] of [
+    ['db_transaction_conflicts_total', 'Transactions the database rolled back for a conflict.', () => conflicts.conflicts],
+    ['db_transaction_retries_total', 'Transactions run again after a conflict.', () => conflicts.retries],
+    ['db_transaction_conflicts_exhausted_total', 'Transactions that still conflicted on their last attempt.', () => conflicts.exhausted],
+  ] as const) {
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(value());
+      },
+    });
+  }
   new Gauge({
     name: 'db_pool_connections',
     help: 'Database pool connections by state (used, free, pending acquires).',

@@ -226,14 +226,20 @@ export function createUsersRepository(db: Db) {
     },
 
     /**
-     * Sets `last_login` to `now` unless a later login already set it: two logins of one user
-     * may finish in either order.
+     * A login's write of its user's row, while the password is still `passwordHash`: counts the
+     * login and sets `last_login` to `now` unless a later login already set it (two logins may
+     * finish in either order). False when the user is gone or the password changed. Competing
+     * logins, password changes and resets all write this row, so they take turns on it (a
+     * row lock; on a cluster, certification).
      */
-    async recordLogin(id: number, now: number, exec: Executor = db): Promise<void> {
-      await exec('users')
-        .where({ id })
-        .andWhere((q) => q.whereNull('last_login').orWhere('last_login', '<', now))
-        .update({ last_login: now });
+    async recordLogin(id: number, passwordHash: string, now: number, exec: Executor = db): Promise<boolean> {
+      const updated = await exec('users')
+        .where({ id, password_hash: passwordHash })
+        .update({
+          login_count: exec.raw('login_count + 1'),
+          last_login: exec.raw('CASE WHEN last_login IS NULL OR last_login < ? THEN ? ELSE last_login END', [now, now]),
+        });
+      return updated > 0;
     },
 
     async getSettings(userId: number, exec: Executor = db): Promise<Settings> {

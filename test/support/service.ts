@@ -56,6 +56,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     // Tests rewrite the survey file and expect the next request to see it.
     surveyRecheckMs: 0,
     dbAcquireTimeoutMs: 3000,
+    dbGalera: 'auto',
     corsOrigins: [],
     shutdownDrainMs: 0,
     ...overrides,
