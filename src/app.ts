@@ -15,7 +15,7 @@ import { errorMiddleware } from './http/errors.js';
 import { observeRequests } from './http/observe.js';
 import { buildRoutes } from './http/routes.js';
 import { type Api, loadApi } from './http/spec.js';
-import { createLimiter } from './limits.js';
+import { connectRedis, createLimiter, redisReady } from './limits.js';
 import { createLogger, type Logger } from './log.js';
 import { createOutboxRepository } from './mail/outbox.repository.js';
 import { loadTemplates } from './mail/templates.js';
@@ -61,7 +61,7 @@ export interface App {
   mail: OutboxWorker;
   /** From now on readiness answers 503, so a load balancer stops sending traffic. */
   beginShutdown: () => void;
-  /** Stops the mail worker and closes the mail transport. */
+  /** Stops the mail worker and closes the mail transport and the Redis connection. */
   close: () => Promise<void>;
 }
 
@@ -81,8 +81,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const userTokens = createUserTokensRepository(db);
   const outbox = createOutboxRepository(db);
   const tokens = createTokenService(config.jwtSecret, config.accessTokenTtl, clock);
+  const redis = config.rateLimitStore === 'redis' && config.redisUrl ? connectRedis(config.redisUrl, config.redisKeyPrefix, logger) : undefined;
+  if (redis) await redisReady(redis);
   const limiter = (keyPrefix: string, points: number, durationSeconds: number) =>
-    points > 0 ? createLimiter(config, db, { keyPrefix, points, durationSeconds }) : undefined;
+    points > 0 ? createLimiter(config, { db, redis }, { keyPrefix, points, durationSeconds }) : undefined;
   const lifetimes: SessionLifetimes = {
     refreshTtlMs: config.refreshTokenTtl * 1000,
     maxLifetimeMs: config.sessionMaxLifetime * 1000,
@@ -204,6 +206,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     async close() {
       await mail.stop();
       transport.close();
+      redis?.disconnect();
     },
   };
 }

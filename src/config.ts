@@ -37,7 +37,11 @@ export interface Config {
   authRateLimit: number;
   /** Failed logins per account and client IP per 15 minutes; 0 turns it off. */
   loginFailureLimit: number;
-  rateLimitStore: 'memory' | 'database';
+  rateLimitStore: 'memory' | 'database' | 'redis';
+  /** `redis://host:6379/0`; required with RATE_LIMIT_STORE=redis. */
+  redisUrl: string | undefined;
+  /** Put in front of every Redis key, so that several services can share one Redis. */
+  redisKeyPrefix: string;
   /** Number of trusted proxy hops in front of the service; 0 trusts none. */
   trustProxy: number;
   logLevel: string;
@@ -126,6 +130,16 @@ function smtpUrl(env: Env, production: boolean): string | undefined {
   return raw;
 }
 
+function redisUrl(env: Env, store: Config['rateLimitStore']): string | undefined {
+  const raw = env.REDIS_URL;
+  if (raw === undefined || raw === '') {
+    if (store === 'redis') throw new ConfigError('REDIS_URL is required when RATE_LIMIT_STORE=redis (e.g. redis://127.0.0.1:6379/0)');
+    return undefined;
+  }
+  if (!/^rediss?:\/\/[^/\s]+/.test(raw)) throw new ConfigError('REDIS_URL must look like redis://host:6379/0 or rediss://host:6380/0');
+  return raw;
+}
+
 function trustProxy(env: Env): number {
   const raw = env.TRUST_PROXY;
   if (raw === undefined || raw === '' || raw === 'false' || raw === 'off') return 0;
@@ -168,6 +182,7 @@ export function loadConfig(env: Env): { config: Config; warnings: string[] } {
   // A session outlives each of its access tokens, and its absolute end outlives each refresh.
   if (refreshTokenTtl < accessTokenTtl) throw new ConfigError('REFRESH_TOKEN_TTL must be at least ACCESS_TOKEN_TTL');
   if (sessionMaxLifetime < refreshTokenTtl) throw new ConfigError('SESSION_MAX_LIFETIME must be at least REFRESH_TOKEN_TTL');
+  const rateLimitStore = oneOf(env, 'RATE_LIMIT_STORE', 'memory', ['memory', 'database', 'redis'] as const);
   const config: Config = {
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: env.HOST || '0.0.0.0',
@@ -187,7 +202,9 @@ export function loadConfig(env: Env): { config: Config; warnings: string[] } {
     maxSessionsPerUser: integer(env, 'MAX_SESSIONS_PER_USER', 10, 1, 1000),
     authRateLimit: integer(env, 'AUTH_RATE_LIMIT', 5, 0, 1_000_000),
     loginFailureLimit: integer(env, 'LOGIN_FAILURE_LIMIT', 10, 0, 1_000_000),
-    rateLimitStore: oneOf(env, 'RATE_LIMIT_STORE', 'memory', ['memory', 'database'] as const),
+    rateLimitStore,
+    redisUrl: redisUrl(env, rateLimitStore),
+    redisKeyPrefix: env.REDIS_KEY_PREFIX || 'fitness-account-api:',
     trustProxy: trustProxy(env),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
     surveyDataFile: env.SURVEY_DATA_FILE || 'data/survey_data.json',

@@ -82,6 +82,16 @@ describe('loadConfig', () => {
     expect(configError({ REFRESH_TOKEN_TTL: '864000', SESSION_MAX_LIFETIME: '86400' }).message).toBe('SESSION_MAX_LIFETIME must be at least REFRESH_TOKEN_TTL');
   });
 
+  it('when RATE_LIMIT_STORE=redis, then REDIS_URL is read (and required), with a key prefix', () => {
+    expect(load({ RATE_LIMIT_STORE: 'redis', REDIS_URL: 'redis://cache:6379/2' }).config).toMatchObject({
+      rateLimitStore: 'redis',
+      redisUrl: 'redis://cache:6379/2',
+      redisKeyPrefix: 'fitness-account-api:',
+    });
+    expect(configError({ RATE_LIMIT_STORE: 'redis' }).message).toContain('REDIS_URL is required');
+    expect(load({ DB_GALERA: 'on' }).config.dbGalera).toBe('on');
+  });
+
   it('when NODE_ENV=production and SMTP_URL is missing, then a ConfigError says mails would only be printed', () => {
     expect(configError({ NODE_ENV: 'production' }).message).toContain('SMTP_URL is required when NODE_ENV=production');
     expect(load({ NODE_ENV: 'production', SMTP_URL: 'smtps://u:p@mail.example.com:465' }).config.smtpUrl).toBe('smtps://u:p@mail.example.com:465');
@@ -118,7 +128,9 @@ describe('loadConfig', () => {
     ['AUTH_RATE_LIMIT', '-5'],
     ['DATABASE_URL', 'postgres://x'],
     ['LOG_LEVEL', 'loud'],
-    ['RATE_LIMIT_STORE', 'redis'],
+    ['RATE_LIMIT_STORE', 'etcd'],
+    ['REDIS_URL', 'localhost:6379'],
+    ['DB_GALERA', 'maybe'],
     ['TRUST_PROXY', 'maybe'],
     ['REFRESH_TOKEN_TTL', '10'],
     ['REFRESH_REUSE_GRACE_S', '-1'],

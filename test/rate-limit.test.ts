@@ -150,6 +150,7 @@ const FAILURES = 3;
 const stores: { kind: DatabaseKind; store: Config['rateLimitStore'] }[] = databases.flatMap((kind) => [
   { kind, store: 'memory' as const },
   { kind, store: 'database' as const },
+  { kind, store: 'redis' as const },
 ]);
 
 describe.each(stores)('failed-login limit on $kind with the $store store', ({ kind, store }) => {

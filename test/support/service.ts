@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/app.js';
@@ -50,6 +51,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     authRateLimit: 0,
     loginFailureLimit: 0,
     rateLimitStore: 'memory',
+    redisUrl: 'redis://127.0.0.1:6379/0',
+    // Test files share the machine's Redis: each service counts under keys of its own.
+    redisKeyPrefix: `test-${randomBytes(6).toString('hex')}:`,
     trustProxy: 0,
     logLevel: 'silent',
     surveyDataFile: 'data/survey_data.json',
