@@ -7,7 +7,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // The robustness suite has its own command and configuration (vitest.robustness.config.ts).
-    exclude: ['test/robustness/**', 'node_modules/**'],
+    exclude: ['test/robustness/**', 'test/cluster/**', 'node_modules/**'],
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -112,7 +112,7 @@ export function createDb(url: string, options: DbOptions = {}): Db {
   });
 }
 
-const CONFLICT_ATTEMPTS = 4;
+const CONFLICT_ATTEMPTS = 6;
 
 /** Transactions the database rolled back for a conflict, and what became of them, per pool. */
 export interface ConflictStats {
@@ -140,7 +140,8 @@ export function conflictStats(db: Db): ConflictStats {
  * was granted; SQLite serialises writers on its single connection anyway. A transaction the
  * database rolled back for a conflict (a deadlock, a lock wait given up, or on Galera a failed
  * certification) is run again as a whole (`work` must not have effects outside it), up to
- * four times, after a short random pause; it fails only when the conflicts persist.
+ * six attempts, after a random pause that doubles each time; it fails only when the conflicts
+ * persist.
  */
 export async function transaction<T>(db: Db, work: (trx: Trx) => Promise<T>): Promise<T> {
   const counted = conflictStats(db);
@@ -155,7 +156,8 @@ export async function transaction<T>(db: Db, work: (trx: Trx) => Promise<T>): Pr
         throw err;
       }
       counted.retries += 1;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+      // Exponential with full jitter (5, 10, 20, 40, 80 ms at most): racers spread out.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * 2 ** (attempt - 1)));
     }
   }
 }

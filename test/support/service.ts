@@ -140,7 +140,8 @@ export interface ServiceOptions {
 
 const TEST_WORKER: Partial<WorkerOptions> = { pollMs: 25, retryBaseMs: 100, maxDelayMs: 1000 };
 
-async function listen(
+/** The app on `db` (already migrated), listening on a free port; `close` leaves the database alone. */
+export async function listen(
   db: Db,
   database: TestDatabase,
   config: Config,
@@ -148,7 +149,14 @@ async function listen(
   options: ServiceOptions,
 ): Promise<Omit<Service, 'startPeer'> & { server: Server }> {
   const api = await sharedApi();
-  const app = await createApp({ db, config, clock, api, logger: createLogger('silent'), mailWorker: { ...TEST_WORKER, ...options.worker } });
+  const app = await createApp({
+    db,
+    config,
+    clock,
+    api,
+    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    mailWorker: { ...TEST_WORKER, ...options.worker },
+  });
   if (options.mailbox) app.mail.start();
   const server = app.koa.listen(0, '127.0.0.1');
   answerClientErrors(server);
