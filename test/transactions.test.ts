@@ -40,9 +40,9 @@ describe.each(databases.filter((k) => k === 'mysql'))('transactions that conflic
 });
 
 describe('database errors', () => {
-  it('when the server reports a conflict (deadlock, certification failure, lock wait), then it is a conflict to run again', () => {
+  it('when the server reports a conflict (deadlock, certification failure), then it is one to run again; a lock wait given up is not', () => {
     expect(isTransactionConflict({ code: 'ER_LOCK_DEADLOCK', errno: 1213 })).toBe(true);
-    expect(isTransactionConflict({ code: 'ER_LOCK_WAIT_TIMEOUT', errno: 1205 })).toBe(true);
+    expect(isTransactionConflict({ code: 'ER_LOCK_WAIT_TIMEOUT', errno: 1205 })).toBe(false);
     expect(isTransactionConflict({ code: 'ER_DUP_ENTRY', errno: 1062 })).toBe(false);
   });
 

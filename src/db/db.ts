@@ -138,8 +138,8 @@ export function conflictStats(db: Db): ConflictStats {
  * Runs `work` in a transaction. On MySQL the pool's connections are READ COMMITTED (set in
  * `createDb`), so a read made after taking a row lock sees every commit made before the lock
  * was granted; SQLite serialises writers on its single connection anyway. A transaction the
- * database rolled back for a conflict (a deadlock, a lock wait given up, or on Galera a failed
- * certification) is run again as a whole (`work` must not have effects outside it), up to
+ * database rolled back for a conflict (a deadlock, or on Galera a failed certification) is run
+ * again as a whole (`work` must not have effects outside it), up to
  * six attempts, after a random pause that doubles each time; it fails only when the conflicts
  * persist.
  */

@@ -62,9 +62,11 @@ export function isDatabaseUnavailable(err: unknown): boolean {
 /**
  * True when the database rolled the transaction back to resolve a conflict with another one
  * (a deadlock on InnoDB; on Galera, a failed certification or an applier abort, reported the
- * same way), or gave up waiting for a row lock: running it again, as a whole, is the remedy.
+ * same way): running it again, as a whole, is the remedy. A lock wait that timed out is not
+ * one: it has already waited `innodb_lock_wait_timeout`, and waiting again would only hold the
+ * client longer (it answers 503).
  */
 export function isTransactionConflict(err: unknown): boolean {
   const e = asDriverError(err);
-  return e.code === 'ER_LOCK_DEADLOCK' || e.errno === 1213 || e.code === 'ER_LOCK_WAIT_TIMEOUT' || e.errno === 1205;
+  return e.code === 'ER_LOCK_DEADLOCK' || e.errno === 1213;
 }

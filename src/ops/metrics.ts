@@ -43,7 +43,7 @@ export function createMetrics(db: Db, countActiveSessions: () => Promise<number>
       this.set(await countActiveSessions());
     },
   });
-  // The conflicts `transaction` met (deadlocks, lock waits given up, failed certifications),
+  // The conflicts `transaction` met (deadlocks, failed certifications),
   // the reruns they caused, and those still failing after the last attempt (503s).
   const conflicts = conflictStats(db);
   for (const [name, help, value] of [
