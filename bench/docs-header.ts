@@ -13,9 +13,10 @@ How it measures:
 
 - The service runs as in production (migrate, \`createApp\`, listen), in a **child process**,
   with \`LOG_LEVEL=info\` (one log line per request, stdout to /dev/null), \`NODE_ENV=production\`,
-  \`AUTH_RATE_LIMIT=0\` and \`LOGIN_FAILURE_LIMIT=0\`. Users are seeded through the API
-  (register, login, \`PUT /training-profile\`) and set to the enterprise plan in the database, so
-  logins never hit the session limit. Authenticated loads rotate over the seeded users' tokens.
+  \`AUTH_RATE_LIMIT=0\`, \`LOGIN_FAILURE_LIMIT=0\` and \`PUBLIC_RATE_LIMIT=0\` (the load comes
+  from one IP). Users are seeded through the API (register, login, \`PUT /training-profile\`)
+  and set to the enterprise plan in the database, so logins never hit the session limit.
+  Authenticated loads rotate over the seeded users' tokens.
 - Load: autocannon in the parent process, N connections. Before a load's first round comes a
   warm-up of at least 1 s (3 s for a server's first load) and at least 3000 requests: V8
   optimises code after enough calls, and at a login's rate of ~150/s its compiler threads were

@@ -85,6 +85,7 @@ async function main(): Promise<void> {
     JWT_SECRET: jwtSecret,
     AUTH_RATE_LIMIT: '0',
     LOGIN_FAILURE_LIMIT: '0',
+    PUBLIC_RATE_LIMIT: '0',
     LOG_LEVEL: 'info',
     HOST: '127.0.0.1',
     PORT: '0',

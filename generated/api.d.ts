@@ -60,7 +60,11 @@ export interface paths {
          * Get a user's public details (simple user API)
          * @description Public. `email` is included only when the user's profile visibility is `public`
          *     (the default) or when the caller sends a valid token of that same user. A token is
-         *     optional; an invalid one is rejected with 401.
+         *     optional; an invalid one is rejected with 401. Users hide their email by setting
+         *     `settings.privacy.profile_visibility` to `friends_only` or `private` (`PUT /user-data`).
+         *
+         *     Rate limited per client IP (`PUBLIC_RATE_LIMIT`, default 60 requests per minute, shared
+         *     with both availability checks), so that walking `user_id` cannot harvest the accounts.
          */
         get: operations["getUserDetails"];
         put?: never;
@@ -161,6 +165,13 @@ export interface paths {
          *     from the current one. On success every other session of the user is ended (with its
          *     refresh token); the session making the request stays valid. Reset links mailed
          *     before stop working.
+         *
+         *     A wrong current password counts against the account's failure limit, as a failed
+         *     login does (`LOGIN_FAILURE_LIMIT` per 15 minutes per account and client IP, shared with
+         *     login): past it the answer is 429 with `Retry-After`. Like every operation that checks
+         *     a password, it is also rate limited per user and per client IP (`PASSWORD_RATE_LIMIT`,
+         *     default 10 per minute), so a stolen token cannot turn it into a password oracle or a
+         *     way to burn the server's CPU.
          */
         put: operations["changePassword"];
         post?: never;
@@ -199,7 +210,7 @@ export interface paths {
          *     An unknown, expired, revoked (logout, `revoke_others`, password change or reset,
          *     `DELETE /active-sessions/{session_id}`), spent or malformed refresh token is 401; the
          *     answer does not say which. Rate limited per client IP (`REFRESH_RATE_LIMIT`, default 30
-         *     per minute).
+         *     per minute). The tokens of a suspended account are refused with 400 `Account suspended`.
          */
         post: operations["refreshToken"];
         delete?: never;
@@ -316,6 +327,7 @@ export interface paths {
         /**
          * Check whether a username is free
          * @description Case-insensitive, like registration. A malformed or missing username is 400.
+         *     Rate limited per client IP (`PUBLIC_RATE_LIMIT`, shared with `get_user_details`).
          */
         get: operations["checkUsernameAvailability"];
         put?: never;
@@ -336,6 +348,7 @@ export interface paths {
         /**
          * Check whether an email is free
          * @description Case-insensitive, like registration. A malformed or missing email is 400.
+         *     Rate limited per client IP (`PUBLIC_RATE_LIMIT`, shared with `get_user_details`).
          */
         get: operations["checkEmailAvailability"];
         put?: never;
@@ -601,10 +614,11 @@ export interface components {
          *     gone (404); `session_not_found`; `survey_data_not_found`; `method_not_allowed`;
          *     `request_timeout`; `email_already_verified`; `payload_too_large`;
          *     `unsupported_media_type`; `headers_too_large`; `rate_limited`; `survey_data_invalid`,
-         *     `survey_data_unavailable`; `internal_error`; `not_implemented`; `service_unavailable`.
+         *     `survey_data_unavailable`; `internal_error`; `not_implemented`; `service_unavailable`;
+         *     `account_suspended`: an operator suspended the account (login and refresh).
          * @enum {string}
          */
-        ErrorId: "validation_failed" | "invalid_json" | "bad_request" | "username_taken" | "email_taken" | "invalid_user_id" | "user_not_found" | "invalid_password" | "too_many_tokens" | "invalid_current_password" | "same_password" | "unknown_country" | "invalid_verification_token" | "invalid_reset_token" | "unauthorized" | "not_found" | "account_not_found" | "session_not_found" | "survey_data_not_found" | "method_not_allowed" | "request_timeout" | "email_already_verified" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "rate_limited" | "survey_data_invalid" | "survey_data_unavailable" | "internal_error" | "not_implemented" | "service_unavailable";
+        ErrorId: "validation_failed" | "invalid_json" | "bad_request" | "username_taken" | "email_taken" | "invalid_user_id" | "user_not_found" | "invalid_password" | "too_many_tokens" | "invalid_current_password" | "same_password" | "unknown_country" | "invalid_verification_token" | "invalid_reset_token" | "unauthorized" | "not_found" | "account_not_found" | "session_not_found" | "survey_data_not_found" | "method_not_allowed" | "request_timeout" | "email_already_verified" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "rate_limited" | "survey_data_invalid" | "survey_data_unavailable" | "internal_error" | "not_implemented" | "service_unavailable" | "account_suspended";
         /**
          * Format: int32
          * @description The HTTP status repeated in the body (seed 003's `code`), always 200 here.
@@ -1516,6 +1530,9 @@ export interface operations {
             /** @description The user's details. */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1542,6 +1559,9 @@ export interface operations {
             /** @description `Invalid user_id` (missing or not decimal digits) or `User not found`. */
             400: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1556,7 +1576,8 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            415: components["responses"]["UnsupportedMediaType"];
+            415: components["responses"]["LimitedUnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1611,7 +1632,7 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResult"];
                 };
             };
-            /** @description `User not found`, `Invalid password`, `Too many tokens`, `Invalid request` (the body breaks the spec; `errors` says where) or `Request body is not valid JSON`. */
+            /** @description `User not found`, `Invalid password`, `Account suspended` (an operator suspended the account; only after the right password), `Too many tokens`, `Invalid request` (the body breaks the spec; `errors` says where) or `Request body is not valid JSON`. */
             400: {
                 headers: {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
@@ -1734,6 +1755,9 @@ export interface operations {
             /** @description The password is changed. */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1748,6 +1772,9 @@ export interface operations {
             /** @description `Invalid current password`, `New password must differ from the current password`, `Invalid request` (the body breaks the spec, a new password that breaks the rules among others; `errors` says where) or `Request body is not valid JSON`. */
             400: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1762,8 +1789,9 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
+            413: components["responses"]["LimitedPayloadTooLarge"];
+            415: components["responses"]["LimitedUnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1809,7 +1837,25 @@ export interface operations {
                     "application/json": components["schemas"]["TokenRefreshResult"];
                 };
             };
-            400: components["responses"]["LimitedBadRequest"];
+            /** @description `Account suspended` (an operator suspended the account; see `POST /login`), `Invalid request` (the body breaks the spec; `errors` says where) or `Request body is not valid JSON`. */
+            400: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 400,
+                     *       "text": "Account suspended",
+                     *       "error": "account_suspended"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             401: components["responses"]["LimitedUnauthorized"];
             413: components["responses"]["LimitedPayloadTooLarge"];
             415: components["responses"]["LimitedUnsupportedMediaType"];
@@ -2052,6 +2098,9 @@ export interface operations {
             /** @description Whether the username can be registered. */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2064,8 +2113,9 @@ export interface operations {
                     "application/json": components["schemas"]["UsernameAvailability"];
                 };
             };
-            400: components["responses"]["BadRequest"];
-            415: components["responses"]["UnsupportedMediaType"];
+            400: components["responses"]["LimitedBadRequest"];
+            415: components["responses"]["LimitedUnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2085,6 +2135,9 @@ export interface operations {
             /** @description Whether the email can be registered. */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2097,8 +2150,9 @@ export interface operations {
                     "application/json": components["schemas"]["EmailAvailability"];
                 };
             };
-            400: components["responses"]["BadRequest"];
-            415: components["responses"]["UnsupportedMediaType"];
+            400: components["responses"]["LimitedBadRequest"];
+            415: components["responses"]["LimitedUnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -2,6 +2,7 @@ import cors from '@koa/cors';
 import Koa from 'koa';
 import { createAuthHandlers } from './auth/auth.handlers.js';
 import { createAuthService } from './auth/auth.service.js';
+import { createPasswordCheck } from './auth/password-check.js';
 import { createPasswordResetService, PASSWORD_RESET, PASSWORD_RESET_TEMPLATE } from './auth/password-reset.service.js';
 import { createRefreshService, type SessionLifetimes } from './auth/refresh.service.js';
 import { createSessionsRepository } from './auth/sessions.repository.js';
@@ -90,6 +91,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     maxLifetimeMs: config.sessionMaxLifetime * 1000,
     reuseGraceMs: config.refreshReuseGraceSeconds * 1000,
   };
+  const passwordCheck = createPasswordCheck(limiter('login_fail', config.loginFailureLimit, 15 * 60));
   const metrics = createMetrics(db, () => sessions.countAllActive(clock()));
   const auth = createAuthService({
     db,
@@ -100,7 +102,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     clock,
     maxSessionsPerUser: config.maxSessionsPerUser,
     lifetimes,
-    loginFailures: limiter('login_fail', config.loginFailureLimit, 15 * 60),
+    passwordCheck,
     onLoginOutcome: metrics.countLogin,
   });
   const refresh = createRefreshService({ db, sessions, spent: createSpentRefreshTokensRepository(db), tokens, clock, lifetimes });
@@ -149,6 +151,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
       auth: limiter('auth', config.authRateLimit, 60),
       refresh: limiter('refresh', config.refreshRateLimit, 60),
       mail: limiter('mail_user', config.mailRateLimit, 3600),
+      password: limiter('password', config.passwordRateLimit, 60),
+      public: limiter('public', config.publicRateLimit, 60),
     },
   });
 

@@ -35,7 +35,14 @@ export interface Config {
   maxSessionsPerUser: number;
   /** Requests per minute per client IP on register, create_user and login; 0 turns it off. */
   authRateLimit: number;
-  /** Failed logins per account and client IP per 15 minutes; 0 turns it off. */
+  /**
+   * Requests per minute per user and per client IP on the operations that check a password of
+   * a signed-in user (argon2 time); 0 turns it off.
+   */
+  passwordRateLimit: number;
+  /** Requests per minute per client IP on get_user_details and the availability checks; 0 turns it off. */
+  publicRateLimit: number;
+  /** Failed logins (and failed password checks of a signed-in user) per account and client IP per 15 minutes; 0 turns it off. */
   loginFailureLimit: number;
   rateLimitStore: 'memory' | 'database' | 'redis';
   /** `redis://host:6379/0`; required with RATE_LIMIT_STORE=redis. */
@@ -202,6 +209,8 @@ export function loadConfig(env: Env): { config: Config; warnings: string[] } {
     maxSessionsPerUser: integer(env, 'MAX_SESSIONS_PER_USER', 10, 1, 1000),
     authRateLimit: integer(env, 'AUTH_RATE_LIMIT', 5, 0, 1_000_000),
     loginFailureLimit: integer(env, 'LOGIN_FAILURE_LIMIT', 10, 0, 1_000_000),
+    passwordRateLimit: integer(env, 'PASSWORD_RATE_LIMIT', 10, 0, 1_000_000),
+    publicRateLimit: integer(env, 'PUBLIC_RATE_LIMIT', 60, 0, 1_000_000),
     rateLimitStore,
     redisUrl: redisUrl(env, rateLimitStore),
     redisKeyPrefix: env.REDIS_KEY_PREFIX || 'fitness-account-api:',

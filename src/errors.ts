@@ -41,6 +41,7 @@ export const ERROR_IDS = [
   'internal_error',
   'not_implemented',
   'service_unavailable',
+  'account_suspended',
 ] as const;
 
 export type ErrorId = (typeof ERROR_IDS)[number];
@@ -74,6 +75,7 @@ export const Errors = {
   invalidUserId: (errors?: FieldError[]) => new AppError(400, 'invalid_user_id', 'Invalid user_id', errors),
   userNotFound: () => new AppError(400, 'user_not_found', 'User not found'),
   invalidPassword: () => new AppError(400, 'invalid_password', 'Invalid password'),
+  accountSuspended: () => new AppError(400, 'account_suspended', 'Account suspended'),
   tooManyTokens: () => new AppError(400, 'too_many_tokens', 'Too many tokens'),
   invalidCurrentPassword: () => new AppError(400, 'invalid_current_password', 'Invalid current password'),
   samePassword: () => new AppError(400, 'same_password', 'New password must differ from the current password'),

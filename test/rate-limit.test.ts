@@ -1,27 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.js';
 import { type DatabaseKind, databases } from './support/databases.js';
+import { expectTooManyRequests, forwardedFor } from './support/limits.js';
 import { type CallResult, type Service, startService } from './support/service.js';
 import { newUser, registerUser, uniqueName } from './support/users.js';
 
 const LIMIT = 5;
 
-/** The 429 every rate limit answers: the envelope and a Retry-After of at least a second. */
-function expectTooManyRequests(res: CallResult, maxRetryAfter: number): void {
-  expect(res.status).toBe(429);
-  expect(res.body).toEqual({ code: 429, text: expect.any(String), error: expect.any(String) });
-  const retryAfter = res.headers.get('retry-after');
-  expect(retryAfter).toMatch(/^[0-9]+$/);
-  expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
-  expect(Number(retryAfter)).toBeLessThanOrEqual(maxRetryAfter);
-}
-
 function expectRateLimitHeaders(res: CallResult, remaining: number): void {
   expect(res.headers.get('ratelimit-limit')).toBe(String(LIMIT));
   expect(res.headers.get('ratelimit-remaining')).toBe(String(remaining));
 }
-
-const forwardedFor = (ip: string) => ({ 'x-forwarded-for': ip });
 
 describe.each(databases)('auth rate limit on %s', (kind) => {
   // Every test gets its own service: the counters are per client IP, and the client is always 127.0.0.1.

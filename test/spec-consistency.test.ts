@@ -216,6 +216,32 @@ describe('the operations of openapi.yaml', () => {
     }
   });
 
+  it('then every rate-limited operation documents 429 and the RateLimit headers of its success', () => {
+    const limited = operations().filter(([, op]) => (op as { 'x-rate-limit'?: string })['x-rate-limit'] !== undefined);
+    expect(limited.map(([, op]) => op.operationId).sort()).toEqual(
+      [
+        'changePassword',
+        'checkEmailAvailability',
+        'checkUsernameAvailability',
+        'createUser',
+        'forgotPassword',
+        'getUserDetails',
+        'login',
+        'refreshToken',
+        'register',
+        'resetPassword',
+        'sendEmailVerification',
+        'verifyEmail',
+      ].sort(),
+    );
+    for (const [name, op] of limited) {
+      const responses = (op as { responses: Record<string, { headers?: Record<string, unknown> }> }).responses;
+      expect(Object.keys(responses), name).toContain('429');
+      const success = Object.entries(responses).find(([status]) => status.startsWith('2'))?.[1];
+      expect(Object.keys(success?.headers ?? {}), name).toEqual(expect.arrayContaining(['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']));
+    }
+  });
+
   it('then every operation has a unique camelCase operationId', () => {
     const ids = operations().map(([, op]) => op.operationId);
     for (const [name, op] of operations()) expect(op.operationId, name).toMatch(/^[a-z][a-zA-Z0-9]*$/);
@@ -258,9 +284,9 @@ describe('the 400 answers of every operation', () => {
     register: [...NAMES, ...BODY],
     createUser: [...NAMES, ...BODY],
     getUserDetails: ['Invalid user_id', 'User not found'],
-    login: ['User not found', 'Invalid password', 'Too many tokens', ...BODY],
+    login: ['User not found', 'Invalid password', 'Account suspended', 'Too many tokens', ...BODY],
     changePassword: ['Invalid current password', 'New password must differ from the current password', ...BODY],
-    refreshToken: BODY,
+    refreshToken: ['Account suspended', ...BODY],
     verifyEmail: ['Invalid or expired verification token', ...BODY],
     forgotPassword: BODY,
     resetPassword: ['Invalid or expired reset token', ...BODY],

@@ -92,8 +92,8 @@ export function createAuthHandlers(services: { auth: AuthService; refresh: Refre
       return { status: 200, body: { message: 'Session revoked', session_id: params.session_id } };
     },
 
-    changePassword: async ({ auth, body }) => {
-      await service.changePassword(auth, body.current_password, body.new_password);
+    changePassword: async ({ auth, body, client }) => {
+      await service.changePassword(auth, body.current_password, body.new_password, client);
       return { status: 200, body: { message: 'Password changed successfully' } };
     },
   } satisfies Partial<HandlerMap>;

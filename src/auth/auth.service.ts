@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { AuthContext, CallerView, ClientInfo } from '../caller.js';
 import type { Clock } from '../clock.js';
 import { type Db, type Executor, transaction } from '../db/db.js';
 import { AppError, Errors } from '../errors.js';
-import { spendPoint } from '../limits.js';
-import { hashPassword, spendDecoyVerification, verifyPassword } from '../passwords.js';
+import { hashPassword, matchPassword, spendDecoyVerification } from '../passwords.js';
 import { hashSecret, newSecret } from '../secrets.js';
 import type { UserTokensRepository } from '../users/user-tokens.repository.js';
 import type { User, UsersRepository } from '../users/users.repository.js';
+import type { PasswordCheck } from './password-check.js';
 import { type SessionLifetimes, sessionEnd } from './refresh.service.js';
 import type { NewSession, Session, SessionsRepository } from './sessions.repository.js';
 import type { TokenClaims, TokenService } from './tokens.js';
@@ -24,8 +23,8 @@ export interface AuthDeps {
   lifetimes: SessionLifetimes;
   /** Told each login's outcome (the logins_total metric). */
   onLoginOutcome?: (outcome: string) => void;
-  /** Counts failed logins per account and client IP; undefined when LOGIN_FAILURE_LIMIT=0. */
-  loginFailures?: RateLimiterAbstract;
+  /** The per-account failure limit of logins and password checks. */
+  passwordCheck: PasswordCheck;
 }
 
 export interface LoginResult {
@@ -47,21 +46,14 @@ const UNLIMITED = -1;
 export type AuthService = ReturnType<typeof createAuthService>;
 
 export function createAuthService(deps: AuthDeps) {
-  const { db, users, sessions, userTokens, tokens, clock, loginFailures } = deps;
+  const { db, users, sessions, userTokens, tokens, clock, passwordCheck } = deps;
   const limited = (user: User) => user.plan !== 'enterprise';
 
-  /**
-   * Spends one of this account's failure points for this client before the password is checked
-   * (a successful login gives them back), and refuses the attempt once none is left. Spending
-   * first, atomically, keeps parallel guesses from all passing a check made before any failed.
-   */
-  async function reserveAttempt(key: string): Promise<void> {
-    if (loginFailures) await spendPoint(loginFailures, key);
-  }
-
-  /** Why a login could not write its user's row after the password verified: the user is gone, or the password changed. */
+  /** Why a login could not write its user's row after the password verified: the user is gone, suspended, or the password changed. */
   async function refusal(verified: User, exec: Executor = db): Promise<AppError> {
-    return (await users.findById(verified.id, exec)) ? Errors.invalidPassword() : Errors.userNotFound();
+    const now = await users.findById(verified.id, exec);
+    if (!now) return Errors.userNotFound();
+    return now.accountStatus === 'suspended' ? Errors.accountSuspended() : Errors.invalidPassword();
   }
 
   /**
@@ -81,11 +73,14 @@ export function createAuthService(deps: AuthDeps) {
       await spendDecoyVerification(password);
       throw Errors.userNotFound();
     }
-    // Failures count per account and client IP: a guesser elsewhere cannot lock the owner out.
-    const failureKey = `${found.id}:${client.ip}`;
-    await reserveAttempt(failureKey);
-    if (!(await verifyPassword(found.passwordHash, password))) throw Errors.invalidPassword();
-    await loginFailures?.delete(failureKey);
+    await passwordCheck.reserve(found.id, client);
+    const match = await matchPassword(found.passwordHash, password);
+    if (!match) throw Errors.invalidPassword();
+    await passwordCheck.forgive(found.id, client);
+    // Told only to whoever knows the password.
+    if (found.accountStatus === 'suspended') throw Errors.accountSuspended();
+    // A hash made before passwords were normalised: replace it with the NFC form's.
+    const rehash = match === 'raw' ? await hashPassword(password) : undefined;
 
     const sessionId = newSessionId();
     const now = clock();
@@ -105,12 +100,12 @@ export function createAuthService(deps: AuthDeps) {
     };
     const limit = limited(found) && !revokeOthers ? deps.maxSessionsPerUser : undefined;
     await transaction(db, async (trx) => {
-      if (!(await users.recordLogin(found.id, found.passwordHash, now, trx))) throw await refusal(found, trx);
+      if (!(await users.recordLogin({ id: found.id, passwordHash: found.passwordHash, now, rehash }, trx))) throw await refusal(found, trx);
       if (revokeOthers) await sessions.revokeAllExcept(found.id, undefined, now, trx);
       else if (limit !== undefined && (await sessions.countActive(found.id, now, trx)) >= limit) throw Errors.tooManyTokens();
       await sessions.insert(session, trx);
     });
-    return { token, claims, refreshToken, refreshExpiresAt: expiresAt, user: { ...found, lastLogin: now } };
+    return { token, claims, refreshToken, refreshExpiresAt: expiresAt, user: { ...found, lastLogin: now, passwordHash: rehash ?? found.passwordHash } };
   }
 
   return {
@@ -150,10 +145,13 @@ export function createAuthService(deps: AuthDeps) {
       if (!(await sessions.revoke(sessionId, auth.userId, clock()))) throw Errors.sessionNotFound();
     },
 
-    /** Changes the password, ends every other session of the user (the caller's stays) and voids mailed reset links. */
-    async changePassword(auth: AuthContext, currentPassword: string, newPassword: string): Promise<void> {
+    /**
+     * Changes the password, ends every other session of the user (the caller's stays) and voids
+     * mailed reset links. A wrong current password counts as a failed login.
+     */
+    async changePassword(auth: AuthContext, currentPassword: string, newPassword: string, client: ClientInfo): Promise<void> {
       const { user } = auth;
-      if (!(await verifyPassword(user.passwordHash, currentPassword))) throw Errors.invalidCurrentPassword();
+      await passwordCheck.confirm(user, currentPassword, client, Errors.invalidCurrentPassword);
       if (newPassword === currentPassword) throw Errors.samePassword();
       const newHash = await hashPassword(newPassword);
       const now = clock();

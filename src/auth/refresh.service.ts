@@ -73,6 +73,7 @@ export function createRefreshService(deps: {
     const first = await spent.find(presentedHash);
     if (!first) throw Errors.unauthorized();
     const session = await sessions.findRefreshable(first.sessionId, now);
+    if (session?.userSuspended) throw Errors.accountSuspended();
     if (!session?.active) throw Errors.unauthorized();
     if (now - first.spentAt > lifetimes.reuseGraceMs || lifetimes.reuseGraceMs === 0) {
       await sessions.revoke(session.id, session.userId, now);
@@ -94,12 +95,16 @@ export function createRefreshService(deps: {
   }
 
   return {
-    /** Trades a refresh token for a new access token and refresh token of the same session; 401 otherwise. */
+    /**
+     * Trades a refresh token for a new access token and refresh token of the same session; 400
+     * when its user is suspended (even after the suspension ended the session), 401 otherwise.
+     */
     async refresh(presented: string): Promise<RefreshResult> {
       const now = clock();
       const presentedHash = hashSecret(presented);
       const session = await sessions.findByRefreshHash(presentedHash, now);
       if (session) {
+        if (session.userSuspended) throw Errors.accountSuspended();
         if (!session.active) throw Errors.unauthorized();
         const result = await rotate(session, presented, presentedHash, now);
         if (result) return result;

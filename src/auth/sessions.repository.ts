@@ -25,6 +25,8 @@ export interface NewSession extends Session {
 export interface RefreshableSession extends Session {
   refreshHash: string | null;
   active: boolean;
+  /** An operator suspended the session's user. */
+  userSuspended: boolean;
 }
 
 interface SessionRow {
@@ -40,6 +42,8 @@ interface SessionRow {
   refresh_hash: string | null;
 }
 
+type RefreshableRow = SessionRow & { account_status: string };
+
 function toSession(row: SessionRow): Session {
   return {
     id: row.id,
@@ -54,8 +58,13 @@ function toSession(row: SessionRow): Session {
   };
 }
 
-function toRefreshable(row: SessionRow, now: number): RefreshableSession {
-  return { ...toSession(row), refreshHash: row.refresh_hash, active: row.revoked_at === null && Number(row.expires_at) > now };
+function toRefreshable(row: RefreshableRow, now: number): RefreshableSession {
+  return {
+    ...toSession(row),
+    refreshHash: row.refresh_hash,
+    active: row.revoked_at === null && Number(row.expires_at) > now,
+    userSuspended: row.account_status === 'suspended',
+  };
 }
 
 /**
@@ -73,6 +82,8 @@ export type SessionsRepository = ReturnType<typeof createSessionsRepository>;
 
 /** Server-side sessions: active while not revoked and not expired. */
 export function createSessionsRepository(db: Db, personQuery: PersonQuery) {
+  const refreshable = (exec: Executor) =>
+    exec<RefreshableRow>('sessions').join('users', 'users.id', 'sessions.user_id').select('sessions.*', 'users.account_status');
   const active = (exec: Executor, now: number) => exec<SessionRow>('sessions').whereNull('sessions.revoked_at').andWhere('sessions.expires_at', '>', now);
   return {
     async insert(session: NewSession, exec: Executor = db): Promise<void> {
@@ -93,10 +104,14 @@ export function createSessionsRepository(db: Db, personQuery: PersonQuery) {
      * The caller of an active session of this user, read in the same statement as the session
      * check (one primary-key lookup joined on primary keys): the user's row, and with the
      * 'person' view its settings and questionnaire too. Undefined when the session is not
-     * active or not this user's, or the user is gone.
+     * active or not this user's, or the user is gone or suspended.
      */
     async findCaller(id: string, userId: number, now: number, view: CallerView): Promise<Caller | undefined> {
-      const query = active(db, now).andWhere('sessions.id', id).andWhere('sessions.user_id', userId).join('users', 'users.id', 'sessions.user_id');
+      const query = active(db, now)
+        .andWhere('sessions.id', id)
+        .andWhere('sessions.user_id', userId)
+        .join('users', 'users.id', 'sessions.user_id')
+        .andWhere('users.account_status', 'active');
       if (view === 'person') {
         const row: unknown = await personQuery.join(query).first([...personQuery.columns]);
         if (!row) return undefined;
@@ -109,13 +124,13 @@ export function createSessionsRepository(db: Db, personQuery: PersonQuery) {
 
     /** The session whose current refresh token has this hash, active or not. */
     async findByRefreshHash(refreshHash: string, now: number, exec: Executor = db): Promise<RefreshableSession | undefined> {
-      const row = await exec<SessionRow>('sessions').where({ refresh_hash: refreshHash }).first();
+      const row = await refreshable(exec).where('sessions.refresh_hash', refreshHash).first();
       return row && toRefreshable(row, now);
     },
 
     /** A session by id, active or not, as a refresh sees it. */
     async findRefreshable(id: string, now: number, exec: Executor = db): Promise<RefreshableSession | undefined> {
-      const row = await exec<SessionRow>('sessions').where({ id }).first();
+      const row = await refreshable(exec).where('sessions.id', id).first();
       return row && toRefreshable(row, now);
     },
 
@@ -156,11 +171,11 @@ export function createSessionsRepository(db: Db, personQuery: PersonQuery) {
       return updated > 0;
     },
 
-    /** Revokes every active session of the user except `keepId` (all of them when undefined). */
-    async revokeAllExcept(userId: number, keepId: string | undefined, now: number, exec: Executor = db): Promise<void> {
+    /** Revokes every active session of the user except `keepId` (all of them when undefined); returns how many. */
+    async revokeAllExcept(userId: number, keepId: string | undefined, now: number, exec: Executor = db): Promise<number> {
       const query = active(exec, now).andWhere({ user_id: userId });
       if (keepId !== undefined) query.andWhereNot({ id: keepId });
-      await query.update({ revoked_at: now });
+      return query.update({ revoked_at: now });
     },
 
     /** Deletes sessions that have expired; revoked ones go too once their expiry has passed. */

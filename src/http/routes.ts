@@ -6,7 +6,7 @@ import type { AuthContext, CallerView } from '../caller.js';
 import { type AppError, Errors } from '../errors.js';
 import { type HandlerInput, type HandlerMap, type OperationId, RawJson, type Reply } from '../operations.js';
 import { type Authenticate, authenticateRequest, authModeOf } from './auth.js';
-import { consumeOrReject } from './rate-limit.js';
+import { consumeOrReject, rateLimitOf } from './rate-limit.js';
 import { API_ROOT, type Api, type ApiOperation, servedAtRoot } from './spec.js';
 import { createRequestValidator } from './validation.js';
 
@@ -23,8 +23,7 @@ export interface RouteDeps {
   callerViews?: Partial<Record<OperationId, CallerView>>;
   /**
    * Limiters named by the operations' `x-rate-limit` extension; undefined ones are switched off.
-   * A limit counts per authenticated user on operations that require a token, otherwise per
-   * client IP (before authentication).
+   * What each counts (per user, per client IP or both) is `rateLimitOf`'s reading of the spec.
    */
   rateLimiters: Record<string, RateLimiterAbstract | undefined>;
 }
@@ -96,13 +95,14 @@ export function buildRoutes(deps: RouteDeps): Routes {
     const handler = deps.handlers[operationId] as (input: HandlerInput<OperationId>) => Promise<Reply<OperationId>>;
     const authMode = authModeOf(operation, deps.api);
     const view = deps.callerViews?.[operationId] ?? 'account';
-    const limiterName = (operation as { 'x-rate-limit'?: string })['x-rate-limit'];
-    if (limiterName !== undefined && !(limiterName in deps.rateLimiters)) {
+    const rule = rateLimitOf(operation, deps.api);
+    if (rule && !(rule.limiter in deps.rateLimiters)) {
       // A misspelt name would silently leave the operation unlimited.
-      throw new Error(`${operationId}: x-rate-limit names an unknown limiter "${limiterName}"`);
+      throw new Error(`${operationId}: x-rate-limit names an unknown limiter "${rule.limiter}"`);
     }
-    const limiter = limiterName === undefined ? undefined : deps.rateLimiters[limiterName];
-    const perUser = authMode === 'required';
+    const limiter = rule && deps.rateLimiters[rule.limiter];
+    const perIp = limiter && rule.per.includes('ip') ? limiter : undefined;
+    const perUser = limiter && rule.per.includes('user') ? limiter : undefined;
 
     const validate = createRequestValidator(deps.api, operation);
     const path = mountPath(deps.api, operation);
@@ -110,10 +110,10 @@ export function buildRoutes(deps: RouteDeps): Routes {
     const handle = async (ctx: Context): Promise<void> => {
       ctx.state.operationId = operationId;
       ctx.state.route = operation.path;
-      if (limiter && !perUser) await consumeOrReject(ctx, limiter, ctx.ip);
+      if (perIp) await consumeOrReject(ctx, perIp, ctx.ip);
       const caller: AuthContext | undefined = await authenticateRequest(ctx, authMode, deps.authenticate, view);
       if (caller) ctx.state.userId = caller.userId;
-      if (limiter && perUser && caller) await consumeOrReject(ctx, limiter, `user:${caller.userId}`);
+      if (perUser && caller) await consumeOrReject(ctx, perUser, `user:${caller.userId}`);
       const body = await readBody(ctx, operation);
       const { query, params } = validate(ctx, body);
       const input = {

@@ -221,23 +221,31 @@ export function createUsersRepository(db: Db) {
       return (await exec('users').where({ id, email_key: emailKey }).update({ email_verified: true })) > 0;
     },
 
+    /** Suspends or reactivates the account; false when the user is gone. */
+    async setStatus(id: number, status: User['accountStatus'], now: number, exec: Executor = db): Promise<boolean> {
+      return (await exec('users').where({ id }).update({ account_status: status, updated_at: now })) > 0;
+    },
+
     async setPasswordHash(id: number, passwordHash: string, now: number, exec: Executor = db): Promise<void> {
       await exec('users').where({ id }).update({ password_hash: passwordHash, updated_at: now });
     },
 
     /**
-     * A login's write of its user's row, while the password is still `passwordHash`: counts the
-     * login and sets `last_login` to `now` unless a later login already set it (two logins may
-     * finish in either order). False when the user is gone or the password changed. Competing
-     * logins, password changes and resets all write this row, so they take turns on it (a
-     * row lock; on a cluster, certification).
+     * A login's write of its user's row, while the password is still `passwordHash` and the
+     * account is active: counts the login and sets `last_login` to `now` unless a later login
+     * already set it (two logins may finish in either order), and stores `rehash` as the new
+     * hash when given. False when the user is gone, suspended or the password changed.
+     * Competing logins, password changes, resets and suspensions all write this row, so they
+     * take turns on it (a row lock; on a cluster, certification).
      */
-    async recordLogin(id: number, passwordHash: string, now: number, exec: Executor = db): Promise<boolean> {
+    async recordLogin(login: { id: number; passwordHash: string; now: number; rehash?: string }, exec: Executor = db): Promise<boolean> {
+      const { id, passwordHash, now } = login;
       const updated = await exec('users')
-        .where({ id, password_hash: passwordHash })
+        .where({ id, password_hash: passwordHash, account_status: 'active' })
         .update({
           login_count: exec.raw('login_count + 1'),
           last_login: exec.raw('CASE WHEN last_login IS NULL OR last_login < ? THEN ? ELSE last_login END', [now, now]),
+          ...(login.rehash === undefined ? {} : { password_hash: login.rehash }),
         });
       return updated > 0;
     },

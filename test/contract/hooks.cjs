@@ -50,7 +50,10 @@ const MAIL_DIR = process.env.CONTRACT_MAIL_DIR; // the mails the service sent, o
 if (!process.env.CONTRACT_RULES) throw new Error('CONTRACT_RULES is not set: run the contract tests with npm run test:contract');
 const { document: spec, operations } = JSON.parse(readFileSync(process.env.CONTRACT_RULES, 'utf8'));
 
-/** `{ auth: 'required' | 'optional' | 'none', atRoot, rateLimit }` of the transaction's operation. */
+/**
+ * `{ auth: 'required' | 'optional' | 'none', atRoot, rateLimit }` of the transaction's operation;
+ * `rateLimit` is `{ limiter, per: ['ip' | 'user', ...] }` or null.
+ */
 function ruleOf(t) {
   const rule = operations[`${t.request.method} ${t.origin.resourceName}`];
   if (!rule) throw new Error(`no operation ${t.request.method} ${t.origin.resourceName} in CONTRACT_RULES`);
@@ -211,9 +214,9 @@ async function mailedToken(address, page) {
  * (a user of its own, spent with valid requests).
  */
 async function exhaustRateLimit(t) {
-  const { rateLimit, auth } = ruleOf(t);
-  // As the service counts: per user where a token is required, else per client IP.
-  const per = auth === 'required' ? 'user' : 'ip';
+  const { rateLimit } = ruleOf(t);
+  // A limit per user (and per IP too) is used up by one user from one IP.
+  const per = rateLimit.per.includes('user') ? 'user' : 'ip';
   const ip = nextIp();
   let token;
   if (per === 'user') token = await login(await registerUser(`lim${ipCounter}`));
@@ -225,7 +228,7 @@ async function exhaustRateLimit(t) {
       return;
     }
   }
-  throw new Error(`could not use up the ${rateLimit} limit of ${t.name}`);
+  throw new Error(`could not use up the ${rateLimit.limiter} limit of ${t.name}`);
 }
 
 /** Runs an async hook body under Dredd's callback API (a hook with two parameters is async). */

@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { authModeOf } from '../../src/http/auth.js';
+import { rateLimitOf } from '../../src/http/rate-limit.js';
 import { loadApi, servedAtRoot } from '../../src/http/spec.js';
 import { specDocument } from '../../src/spec-document.js';
 import { startMailbox } from '../support/mailbox.js';
@@ -103,7 +104,7 @@ async function contractRules() {
       .getOperations()
       .map((op) => [
         `${op.method.toUpperCase()} ${op.path}`,
-        { auth: authModeOf(op, api), atRoot: servedAtRoot(api, op.path), rateLimit: (op as { 'x-rate-limit'?: string })['x-rate-limit'] ?? null },
+        { auth: authModeOf(op, api), atRoot: servedAtRoot(api, op.path), rateLimit: rateLimitOf(op, api) ?? null },
       ]),
   );
   return { document: specDocument(), operations };

@@ -50,6 +50,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     maxSessionsPerUser: 10,
     authRateLimit: 0,
     loginFailureLimit: 0,
+    passwordRateLimit: 0,
+    publicRateLimit: 0,
     rateLimitStore: 'memory',
     redisUrl: 'redis://127.0.0.1:6379/0',
     // Test files share the machine's Redis: each service counts under keys of its own.
