@@ -1,5 +1,6 @@
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { ClientInfo } from '../caller.js';
+import { rateLimitKey } from '../client-address.js';
 import type { AppError } from '../errors.js';
 import { spendPoint } from '../limits.js';
 import { verifyPassword } from '../passwords.js';
@@ -14,7 +15,7 @@ export type PasswordCheck = ReturnType<typeof createPasswordCheck>;
  * given back on success: parallel guesses cannot all pass a check made before any failed.
  */
 export function createPasswordCheck(failures: RateLimiterAbstract | undefined) {
-  const keyOf = (userId: number, client: ClientInfo) => `${userId}:${client.ip}`;
+  const keyOf = (userId: number, client: ClientInfo) => `${userId}:${rateLimitKey(client.ip)}`;
   return {
     /** Spends one of the account's failure points for this client; 429 once none is left. */
     async reserve(userId: number, client: ClientInfo): Promise<void> {

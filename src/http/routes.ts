@@ -3,6 +3,7 @@ import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { AuthContext, CallerView } from '../caller.js';
+import { rateLimitKey } from '../client-address.js';
 import { type AppError, Errors } from '../errors.js';
 import { type HandlerInput, type HandlerMap, type OperationId, RawJson, type Reply } from '../operations.js';
 import { type Authenticate, authenticateRequest, authModeOf } from './auth.js';
@@ -23,7 +24,8 @@ export interface RouteDeps {
   callerViews?: Partial<Record<OperationId, CallerView>>;
   /**
    * Limiters named by the operations' `x-rate-limit` extension; undefined ones are switched off.
-   * What each counts (per user, per client IP or both) is `rateLimitOf`'s reading of the spec.
+   * What each counts (per user, per client IP or both) is `rateLimitOf`'s reading of the spec;
+   * an IPv6 client counts per /64 (`rateLimitKey`).
    */
   rateLimiters: Record<string, RateLimiterAbstract | undefined>;
 }
@@ -110,7 +112,7 @@ export function buildRoutes(deps: RouteDeps): Routes {
     const handle = async (ctx: Context): Promise<void> => {
       ctx.state.operationId = operationId;
       ctx.state.route = operation.path;
-      if (perIp) await consumeOrReject(ctx, perIp, ctx.ip);
+      if (perIp) await consumeOrReject(ctx, perIp, rateLimitKey(ctx.ip));
       const caller: AuthContext | undefined = await authenticateRequest(ctx, authMode, deps.authenticate, view);
       if (caller) ctx.state.userId = caller.userId;
       if (perUser && caller) await consumeOrReject(ctx, perUser, `user:${caller.userId}`);
