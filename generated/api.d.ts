@@ -401,6 +401,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/security-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List what happened to the caller's account
+         * @description The caller's security log, newest first: logins (and failed ones), logouts, ended
+         *     sessions, password changes and resets, verification mails, address changes, refresh
+         *     token reuse, two-factor changes and exports. Each event is written in the same
+         *     transaction as the change it records, so none is missing and none is made up.
+         *     Events are kept `SECURITY_EVENT_RETENTION_DAYS` (default 90) days.
+         *
+         *     Pages: `limit` events at a time (default 20, at most 100); `next_cursor` of one page is
+         *     the `cursor` of the next, and is null on the last. A cursor that this service did not
+         *     give out is 400 `Invalid cursor`. `session_id` is the session the event concerns (the
+         *     one opened, ended, or used for the change); `ip_address` and `user_agent` are those of
+         *     the request that caused it (null for an operator's action).
+         *
+         *     A login from a device the account has not logged in from within the retention window
+         *     (the same user agent family, e.g. "Firefox on Linux", from the same network, a /24 or
+         *     an IPv6 /48) mails the account's address; the account's very first login does not.
+         */
+        get: operations["listSecurityEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/me": {
         parameters: {
             query?: never;
@@ -615,10 +649,11 @@ export interface components {
          *     `request_timeout`; `email_already_verified`; `payload_too_large`;
          *     `unsupported_media_type`; `headers_too_large`; `rate_limited`; `survey_data_invalid`,
          *     `survey_data_unavailable`; `internal_error`; `not_implemented`; `service_unavailable`;
-         *     `account_suspended`: an operator suspended the account (login and refresh).
+         *     `account_suspended`: an operator suspended the account (login and refresh);
+         *     `invalid_cursor`: a `cursor` this service did not give out.
          * @enum {string}
          */
-        ErrorId: "validation_failed" | "invalid_json" | "bad_request" | "username_taken" | "email_taken" | "invalid_user_id" | "user_not_found" | "invalid_password" | "too_many_tokens" | "invalid_current_password" | "same_password" | "unknown_country" | "invalid_verification_token" | "invalid_reset_token" | "unauthorized" | "not_found" | "account_not_found" | "session_not_found" | "survey_data_not_found" | "method_not_allowed" | "request_timeout" | "email_already_verified" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "rate_limited" | "survey_data_invalid" | "survey_data_unavailable" | "internal_error" | "not_implemented" | "service_unavailable" | "account_suspended";
+        ErrorId: "validation_failed" | "invalid_json" | "bad_request" | "username_taken" | "email_taken" | "invalid_user_id" | "user_not_found" | "invalid_password" | "too_many_tokens" | "invalid_current_password" | "same_password" | "unknown_country" | "invalid_verification_token" | "invalid_reset_token" | "unauthorized" | "not_found" | "account_not_found" | "session_not_found" | "survey_data_not_found" | "method_not_allowed" | "request_timeout" | "email_already_verified" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "rate_limited" | "survey_data_invalid" | "survey_data_unavailable" | "internal_error" | "not_implemented" | "service_unavailable" | "account_suspended" | "invalid_cursor";
         /**
          * Format: int32
          * @description The HTTP status repeated in the body (seed 003's `code`), always 200 here.
@@ -838,6 +873,29 @@ export interface components {
         RevokedSession: {
             message: string;
             session_id: components["schemas"]["SessionId"];
+        };
+        /**
+         * @description `login_succeeded`, `login_failed` (a wrong password or two-factor code for this
+         *     account), `logout`, `session_revoked` (by `DELETE /active-sessions/{session_id}`,
+         *     `revoke_others` or an operator), `password_changed`, `password_reset`,
+         *     `email_verification_sent`, `email_verified`, `email_changed`,
+         *     `refresh_token_reuse_detected` (a spent refresh token was presented again; its session
+         *     ended), `two_factor_enabled`, `two_factor_disabled`, `account_exported`.
+         * @enum {string}
+         */
+        SecurityEventType: "login_succeeded" | "login_failed" | "logout" | "session_revoked" | "password_changed" | "password_reset" | "email_verification_sent" | "email_verified" | "email_changed" | "refresh_token_reuse_detected" | "two_factor_enabled" | "two_factor_disabled" | "account_exported";
+        SecurityEvent: {
+            id: number;
+            type: components["schemas"]["SecurityEventType"];
+            occurred_at: components["schemas"]["Timestamp"];
+            ip_address: string | null;
+            user_agent: string | null;
+            session_id: string | null;
+        };
+        SecurityEventPage: {
+            events: components["schemas"]["SecurityEvent"][];
+            /** @description The `cursor` of the next page; null on the last. */
+            next_cursor: string | null;
         };
         UserProfile: {
             id: components["schemas"]["PublicUserId"];
@@ -2228,6 +2286,77 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listSecurityEvents: {
+        parameters: {
+            query?: {
+                /** @description How many events per page. */
+                limit?: number;
+                /**
+                 * @description The `next_cursor` of the previous page.
+                 * @example djE6MTI
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "events": [
+                     *         {
+                     *           "id": 42,
+                     *           "type": "login_succeeded",
+                     *           "occurred_at": "2026-06-20T14:30:00Z",
+                     *           "ip_address": "192.168.1.10",
+                     *           "user_agent": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+                     *           "session_id": "sess_4fJ9kQ2mX7pL1vR8tY3wZ6"
+                     *         },
+                     *         {
+                     *           "id": 41,
+                     *           "type": "password_changed",
+                     *           "occurred_at": "2026-06-19T09:12:03Z",
+                     *           "ip_address": "192.168.1.10",
+                     *           "user_agent": "FitnessApp/3.2 (iPhone; iOS 18.1)",
+                     *           "session_id": "sess_9kQ2mX7pL1vR8tY3wZ6fJ"
+                     *         }
+                     *       ],
+                     *       "next_cursor": "djE6NDE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SecurityEventPage"];
+                };
+            };
+            /** @description `Invalid cursor` (not a `next_cursor` this service gave out) or `Invalid request` (`limit` out of range, an unknown parameter; `errors` says where). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 400,
+                     *       "text": "Invalid cursor",
+                     *       "error": "invalid_cursor"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];

@@ -11,6 +11,8 @@ import * as addEmailVerified from './20261201000003_add_email_verified.js';
 import * as createUserTokens from './20261201000004_create_user_tokens.js';
 import * as createMailOutbox from './20261201000005_create_mail_outbox.js';
 import * as addLoginCount from './20261201000006_add_login_count.js';
+import * as createSecurityEvents from './20261201000007_create_security_events.js';
+import * as addMailPayload from './20261201000008_add_mail_payload.js';
 
 /** Every migration by name, in the order they run. Add new ones here. */
 export const migrations: Record<string, Knex.Migration> = {
@@ -26,4 +28,6 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261201000004_create_user_tokens': createUserTokens,
   '20261201000005_create_mail_outbox': createMailOutbox,
   '20261201000006_add_login_count': addLoginCount,
+  '20261201000007_create_security_events': createSecurityEvents,
+  '20261201000008_add_mail_payload': addMailPayload,
 };

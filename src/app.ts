@@ -29,6 +29,8 @@ import { createProfileHandlers } from './profile/profile.handlers.js';
 import { createProfileRepository, PERSON_QUERY } from './profile/profile.repository.js';
 import { createProfileService } from './profile/profile.service.js';
 import { createWorkoutsRepository } from './profile/workouts.repository.js';
+import { createSecurityLog, NEW_SIGN_IN, NEW_SIGN_IN_TEMPLATE } from './security/security-log.js';
+import { createSecurityHandlers } from './security/security.handlers.js';
 import { createSurveyHandlers } from './survey/survey.handlers.js';
 import { createSurveyService } from './survey/survey.service.js';
 import { createTrainingHandlers } from './training/training.handlers.js';
@@ -68,7 +70,8 @@ export interface App {
 
 /** Finished mails are kept this long (for operators), expired tokens a day. */
 const FINISHED_MAIL_KEPT_MS = 7 * 24 * 3600 * 1000;
-const EXPIRED_TOKEN_KEPT_MS = 24 * 3600 * 1000;
+const DAY_MS = 24 * 3600 * 1000;
+const EXPIRED_TOKEN_KEPT_MS = DAY_MS;
 
 /** Builds the service on the given database: every route of openapi.yaml, wired to its handler. */
 export async function createApp(deps: AppDeps): Promise<App> {
@@ -91,6 +94,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
     maxLifetimeMs: config.sessionMaxLifetime * 1000,
     reuseGraceMs: config.refreshReuseGraceSeconds * 1000,
   };
+  const securityLog = createSecurityLog({
+    db,
+    clock,
+    retentionMs: config.securityEventRetentionDays * DAY_MS,
+    appUrl: config.appUrl,
+    accountOf: (id, exec) => users.findById(id, exec),
+  });
   const passwordCheck = createPasswordCheck(limiter('login_fail', config.loginFailureLimit, 15 * 60));
   const metrics = createMetrics(db, () => sessions.countAllActive(clock()));
   const auth = createAuthService({
@@ -103,10 +113,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
     maxSessionsPerUser: config.maxSessionsPerUser,
     lifetimes,
     passwordCheck,
+    securityLog,
     onLoginOutcome: metrics.countLogin,
   });
-  const refresh = createRefreshService({ db, sessions, spent: createSpentRefreshTokensRepository(db), tokens, clock, lifetimes });
-  const mailDeps = { appUrl: config.appUrl, outbox, userTokens, clock };
+  const refresh = createRefreshService({ db, sessions, spent: createSpentRefreshTokensRepository(db), tokens, clock, lifetimes, securityLog });
+  const mailDeps = { appUrl: config.appUrl, outbox, userTokens, clock, securityLog };
   const verification = createEmailVerification({ db, users, ...mailDeps, tokenTtlSeconds: config.emailTokenTtl });
   const passwordReset = createPasswordResetService({
     db,
@@ -127,6 +138,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     training,
     survey,
     verification,
+    securityLog,
     clock,
   });
 
@@ -138,6 +150,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     ...createSurveyHandlers(survey),
     ...createProfileHandlers(profile),
     ...createTrainingHandlers(training),
+    ...createSecurityHandlers(securityLog),
     ...createOpsHandlers({ db, metrics, isShuttingDown: () => shuttingDown }),
   } satisfies HandlerMap;
 
@@ -161,8 +174,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     db,
     outbox,
     transport,
-    templates: loadTemplates([VERIFY_EMAIL_TEMPLATE, PASSWORD_RESET_TEMPLATE]),
-    composers: { [VERIFY_EMAIL]: verification.compose, [PASSWORD_RESET]: passwordReset.compose },
+    templates: loadTemplates([VERIFY_EMAIL_TEMPLATE, PASSWORD_RESET_TEMPLATE, NEW_SIGN_IN_TEMPLATE]),
+    composers: { [VERIFY_EMAIL]: verification.compose, [PASSWORD_RESET]: passwordReset.compose, [NEW_SIGN_IN]: securityLog.compose },
     clock,
     logger,
     options: deps.mailWorker,
@@ -202,6 +215,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       await auth.purgeExpiredSessions();
       await userTokens.purgeExpired(now - EXPIRED_TOKEN_KEPT_MS);
       await outbox.purgeFinished(now - FINISHED_MAIL_KEPT_MS);
+      await securityLog.purge();
     },
     mail,
     beginShutdown: () => {

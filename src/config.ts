@@ -59,6 +59,8 @@ export interface Config {
   dbGalera: 'auto' | 'on' | 'off';
   /** How long a request may wait for a pooled database connection before it answers 503. */
   dbAcquireTimeoutMs: number;
+  /** How long security events are kept (and how far back a device counts as known), in days. */
+  securityEventRetentionDays: number;
   /** Browser origins allowed by CORS; empty means CORS is off. */
   corsOrigins: string[];
   /**
@@ -220,6 +222,7 @@ export function loadConfig(env: Env): { config: Config; warnings: string[] } {
     surveyRecheckMs: integer(env, 'SURVEY_DATA_RECHECK_MS', 1000, 0, 3_600_000),
     dbAcquireTimeoutMs: integer(env, 'DB_ACQUIRE_TIMEOUT_MS', 3000, 100, 60_000),
     dbGalera: oneOf(env, 'DB_GALERA', 'auto', ['auto', 'on', 'off'] as const),
+    securityEventRetentionDays: integer(env, 'SECURITY_EVENT_RETENTION_DAYS', 90, 1, 3650),
     corsOrigins: origins(env),
     shutdownDrainMs: integer(env, 'SHUTDOWN_DRAIN_MS', 1000, 0, 8000),
   };

@@ -42,6 +42,7 @@ export const ERROR_IDS = [
   'not_implemented',
   'service_unavailable',
   'account_suspended',
+  'invalid_cursor',
 ] as const;
 
 export type ErrorId = (typeof ERROR_IDS)[number];
@@ -82,6 +83,7 @@ export const Errors = {
   unknownCountry: () => new AppError(400, 'unknown_country', 'Unknown country code'),
   invalidVerificationToken: () => new AppError(400, 'invalid_verification_token', 'Invalid or expired verification token'),
   invalidResetToken: () => new AppError(400, 'invalid_reset_token', 'Invalid or expired reset token'),
+  invalidCursor: () => new AppError(400, 'invalid_cursor', 'Invalid cursor'),
   unauthorized: () => new AppError(401, 'unauthorized', 'Unauthorized'),
   routeNotFound: () => new AppError(404, 'not_found', 'Not found'),
   accountNotFound: () => new AppError(404, 'account_not_found', 'User not found'),

@@ -11,7 +11,7 @@ import { iso } from './profile-helpers.js';
 import { createTestDatabase, databases, type TestDatabase } from './support/databases.js';
 import { type ManualClock, manualClock, type Service, startService } from './support/service.js';
 import { loginUser, registerUser, signedInUser, type TestUser, uniqueName, userIdOf } from './support/users.js';
-import { verificationFor } from './support/verification.js';
+import { securityLogFor, verificationFor } from './support/verification.js';
 
 describe.each(databases)('GET /me and PUT /profile on %s', (kind) => {
   let service: Service;
@@ -315,6 +315,7 @@ describe.each(databases)('the profile service on %s', (kind) => {
       training,
       survey,
       verification: verificationFor(db, users),
+      securityLog: securityLogFor(db, users),
       clock,
     });
   });
@@ -328,7 +329,8 @@ describe.each(databases)('the profile service on %s', (kind) => {
 
   it('when userData(), updateProfile() or updateUserData() get an unknown user id, then they throw the same 404', async () => {
     await expect(profile.userData(987_654)).rejects.toMatchObject({ status: 404, text: 'User not found' });
-    await expect(profile.updateProfile(987_654, { fullName: 'Nobody Here' })).rejects.toMatchObject({ status: 404, text: 'User not found' });
-    await expect(profile.updateUserData(987_654, { settings: { notifications: { push: true } } })).rejects.toMatchObject({ status: 404 });
+    const client = { ip: '127.0.0.1', userAgent: undefined };
+    await expect(profile.updateProfile(987_654, { fullName: 'Nobody Here' }, client)).rejects.toMatchObject({ status: 404, text: 'User not found' });
+    await expect(profile.updateUserData(987_654, { settings: { notifications: { push: true } } }, client)).rejects.toMatchObject({ status: 404 });
   });
 });

@@ -96,7 +96,7 @@ function requiredPaths(object: Schema, prefix = ''): string[] {
 }
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
-const TAGS = ['auth', 'sessions', 'profile', 'training', 'reference', 'legacy', 'ops'];
+const TAGS = ['auth', 'sessions', 'profile', 'training', 'reference', 'legacy', 'security', 'ops'];
 
 function operations(): [string, Operation][] {
   return Object.entries(spec.paths).flatMap(([path, item]) =>

@@ -13,6 +13,7 @@ import { verifyStatus } from './auth-helpers.js';
 import { databases } from './support/databases.js';
 import { type Service, startService } from './support/service.js';
 import { registerUser, signedInUser } from './support/users.js';
+import { securityLogFor } from './support/verification.js';
 
 const SUSPENDED = { code: 400, text: 'Account suspended', error: 'account_suspended' };
 
@@ -22,7 +23,8 @@ describe.each(databases)('suspended accounts on %s', (kind) => {
   beforeAll(async () => {
     service = await startService(kind);
     const { db } = service;
-    admin = createAccountAdmin({ db, users: createUsersRepository(db), sessions: createSessionsRepository(db, PERSON_QUERY), clock: Date.now });
+    const users = createUsersRepository(db);
+    admin = createAccountAdmin({ db, users, sessions: createSessionsRepository(db, PERSON_QUERY), securityLog: securityLogFor(db, users), clock: Date.now });
   });
   afterAll(() => service.close());
 

@@ -1,6 +1,7 @@
 import type { Session, SessionsRepository } from '../auth/sessions.repository.js';
 import type { Clock } from '../clock.js';
-import { type Db, transaction } from '../db/db.js';
+import { type Db, type Trx, transaction } from '../db/db.js';
+import type { SecurityLog } from '../security/security-log.js';
 import type { User, UsersRepository } from '../users/users.repository.js';
 
 /** A request an operator made that cannot be done (an unknown username); the message says why. */
@@ -13,8 +14,15 @@ export type AccountAdmin = ReturnType<typeof createAccountAdmin>;
  * (it can no longer log in or refresh, and every session ends at once), reactivate it, list
  * and end its sessions.
  */
-export function createAccountAdmin(deps: { db: Db; users: UsersRepository; sessions: SessionsRepository; clock: Clock }) {
-  const { db, users, sessions, clock } = deps;
+export function createAccountAdmin(deps: { db: Db; users: UsersRepository; sessions: SessionsRepository; securityLog: SecurityLog; clock: Clock }) {
+  const { db, users, sessions, securityLog, clock } = deps;
+
+  /** Ends the user's sessions, each recorded in the user's security log; returns how many. */
+  async function endSessions(userId: number, now: number, trx: Trx): Promise<number> {
+    const ended = await sessions.revokeAllExcept(userId, undefined, now, trx);
+    for (const sessionId of ended) await securityLog.record(trx, userId, 'session_revoked', { sessionId }, now);
+    return ended.length;
+  }
 
   async function userNamed(username: string): Promise<User> {
     const user = await users.findByUsername(username);
@@ -33,7 +41,7 @@ export function createAccountAdmin(deps: { db: Db; users: UsersRepository; sessi
       const now = clock();
       return transaction(db, async (trx) => {
         if (!(await users.setStatus(user.id, 'suspended', now, trx))) throw new AdminError(`the user "${username}" is gone`);
-        return sessions.revokeAllExcept(user.id, undefined, now, trx);
+        return endSessions(user.id, now, trx);
       });
     },
 
@@ -49,7 +57,9 @@ export function createAccountAdmin(deps: { db: Db; users: UsersRepository; sessi
 
     /** Ends every session of the account (it may log in again); returns how many. */
     async revokeSessions(username: string): Promise<number> {
-      return sessions.revokeAllExcept((await userNamed(username)).id, undefined, clock());
+      const user = await userNamed(username);
+      const now = clock();
+      return transaction(db, (trx) => endSessions(user.id, now, trx));
     },
   };
 }

@@ -3,6 +3,7 @@ import { systemClock, toIso } from '../clock.js';
 import { loadConfig } from '../config.js';
 import { createDb } from '../db/db.js';
 import { PERSON_QUERY } from '../profile/profile.repository.js';
+import { createSecurityLog } from '../security/security-log.js';
 import { createUsersRepository } from '../users/users.repository.js';
 import { AdminError, createAccountAdmin } from './account-admin.js';
 
@@ -22,7 +23,15 @@ if (!command || !username || extra.length > 0) {
 
 const { config } = loadConfig(process.env);
 const db = createDb(config.databaseUrl);
-const admin = createAccountAdmin({ db, users: createUsersRepository(db), sessions: createSessionsRepository(db, PERSON_QUERY), clock: systemClock });
+const users = createUsersRepository(db);
+const securityLog = createSecurityLog({
+  db,
+  clock: systemClock,
+  retentionMs: config.securityEventRetentionDays * 86400 * 1000,
+  appUrl: config.appUrl,
+  accountOf: (id, exec) => users.findById(id, exec),
+});
+const admin = createAccountAdmin({ db, users, sessions: createSessionsRepository(db, PERSON_QUERY), securityLog, clock: systemClock });
 
 async function run(): Promise<void> {
   switch (command) {

@@ -35,23 +35,23 @@ export function createAuthHandlers(services: { auth: AuthService; refresh: Refre
       };
     },
 
-    refreshToken: async ({ body }) => ({ status: 200, body: tokenFields(await refresh.refresh(body.refresh_token), clock()) }),
+    refreshToken: async ({ body, client }) => ({ status: 200, body: tokenFields(await refresh.refresh(body.refresh_token, client), clock()) }),
 
     forgotPassword: async ({ body }) => {
       await passwordReset.forgot(body.email);
       return { status: 202, body: { message: 'If an account has this email address, a password reset link is on its way' } };
     },
 
-    resetPassword: async ({ body }) => {
-      await passwordReset.reset(body.token, body.new_password);
+    resetPassword: async ({ body, client }) => {
+      await passwordReset.reset(body.token, body.new_password, client);
       return { status: 200, body: { message: 'Password has been reset' } };
     },
 
-    logout: async ({ auth }) => ({
+    logout: async ({ auth, client }) => ({
       status: 200,
       body: {
         message: 'Successfully logged out',
-        details: { session_terminated: true, remaining_sessions: await service.logout(auth) },
+        details: { session_terminated: true, remaining_sessions: await service.logout(auth, client) },
       },
     }),
 
@@ -87,8 +87,8 @@ export function createAuthHandlers(services: { auth: AuthService; refresh: Refre
       };
     },
 
-    revokeSession: async ({ auth, params }) => {
-      await service.revokeSession(auth, params.session_id);
+    revokeSession: async ({ auth, params, client }) => {
+      await service.revokeSession(auth, params.session_id, client);
       return { status: 200, body: { message: 'Session revoked', session_id: params.session_id } };
     },
 

@@ -5,6 +5,7 @@ import { type Db, type Executor, transaction } from '../db/db.js';
 import { AppError, Errors } from '../errors.js';
 import { hashPassword, matchPassword, spendDecoyVerification } from '../passwords.js';
 import { hashSecret, newSecret } from '../secrets.js';
+import type { SecurityLog } from '../security/security-log.js';
 import type { UserTokensRepository } from '../users/user-tokens.repository.js';
 import type { User, UsersRepository } from '../users/users.repository.js';
 import type { PasswordCheck } from './password-check.js';
@@ -25,6 +26,7 @@ export interface AuthDeps {
   onLoginOutcome?: (outcome: string) => void;
   /** The per-account failure limit of logins and password checks. */
   passwordCheck: PasswordCheck;
+  securityLog: SecurityLog;
 }
 
 export interface LoginResult {
@@ -46,7 +48,7 @@ const UNLIMITED = -1;
 export type AuthService = ReturnType<typeof createAuthService>;
 
 export function createAuthService(deps: AuthDeps) {
-  const { db, users, sessions, userTokens, tokens, clock, passwordCheck } = deps;
+  const { db, users, sessions, userTokens, tokens, clock, passwordCheck, securityLog } = deps;
   const limited = (user: User) => user.plan !== 'enterprise';
 
   /** Why a login could not write its user's row after the password verified: the user is gone, suspended, or the password changed. */
@@ -75,7 +77,10 @@ export function createAuthService(deps: AuthDeps) {
     }
     await passwordCheck.reserve(found.id, client);
     const match = await matchPassword(found.passwordHash, password);
-    if (!match) throw Errors.invalidPassword();
+    if (!match) {
+      await securityLog.record(db, found.id, 'login_failed', { client });
+      throw Errors.invalidPassword();
+    }
     await passwordCheck.forgive(found.id, client);
     // Told only to whoever knows the password.
     if (found.accountStatus === 'suspended') throw Errors.accountSuspended();
@@ -101,11 +106,21 @@ export function createAuthService(deps: AuthDeps) {
     const limit = limited(found) && !revokeOthers ? deps.maxSessionsPerUser : undefined;
     await transaction(db, async (trx) => {
       if (!(await users.recordLogin({ id: found.id, passwordHash: found.passwordHash, now, rehash }, trx))) throw await refusal(found, trx);
-      if (revokeOthers) await sessions.revokeAllExcept(found.id, undefined, now, trx);
-      else if (limit !== undefined && (await sessions.countActive(found.id, now, trx)) >= limit) throw Errors.tooManyTokens();
+      if (revokeOthers) {
+        for (const revoked of await sessions.revokeAllExcept(found.id, undefined, now, trx)) {
+          await securityLog.record(trx, found.id, 'session_revoked', { client, sessionId: revoked }, now);
+        }
+      } else if (limit !== undefined && (await sessions.countActive(found.id, now, trx)) >= limit) throw Errors.tooManyTokens();
       await sessions.insert(session, trx);
+      await securityLog.recordLogin(trx, { userId: found.id, sessionId, client, firstLogin: found.loginCount === 0, now });
     });
-    return { token, claims, refreshToken, refreshExpiresAt: expiresAt, user: { ...found, lastLogin: now, passwordHash: rehash ?? found.passwordHash } };
+    return {
+      token,
+      claims,
+      refreshToken,
+      refreshExpiresAt: expiresAt,
+      user: { ...found, lastLogin: now, loginCount: found.loginCount + 1, passwordHash: rehash ?? found.passwordHash },
+    };
   }
 
   return {
@@ -133,16 +148,23 @@ export function createAuthService(deps: AuthDeps) {
     },
 
     /** Ends the caller's session; returns the user's other active sessions, or -1 without a limit. */
-    async logout(auth: AuthContext): Promise<number> {
+    async logout(auth: AuthContext, client: ClientInfo): Promise<number> {
       const now = clock();
-      if (!(await sessions.revoke(auth.sessionId, auth.userId, now))) throw Errors.unauthorized();
+      await transaction(db, async (trx) => {
+        if (!(await sessions.revoke(auth.sessionId, auth.userId, now, trx))) throw Errors.unauthorized();
+        await securityLog.record(trx, auth.userId, 'logout', { client, sessionId: auth.sessionId }, now);
+      });
       return limited(auth.user) ? sessions.countActive(auth.userId, now) : UNLIMITED;
     },
 
     listSessions: (auth: AuthContext): Promise<Session[]> => sessions.listActive(auth.userId, clock()),
 
-    async revokeSession(auth: AuthContext, sessionId: string): Promise<void> {
-      if (!(await sessions.revoke(sessionId, auth.userId, clock()))) throw Errors.sessionNotFound();
+    async revokeSession(auth: AuthContext, sessionId: string, client: ClientInfo): Promise<void> {
+      const now = clock();
+      await transaction(db, async (trx) => {
+        if (!(await sessions.revoke(sessionId, auth.userId, now, trx))) throw Errors.sessionNotFound();
+        await securityLog.record(trx, auth.userId, 'session_revoked', { client, sessionId }, now);
+      });
     },
 
     /**
@@ -162,6 +184,7 @@ export function createAuthService(deps: AuthDeps) {
         await users.setPasswordHash(user.id, newHash, now, trx);
         await userTokens.spendAll(user.id, ['password_reset'], now, trx);
         await sessions.revokeAllExcept(user.id, auth.sessionId, now, trx);
+        await securityLog.record(trx, user.id, 'password_changed', { client, sessionId: auth.sessionId }, now);
       });
     },
 

@@ -1,4 +1,5 @@
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { ClientInfo } from '../caller.js';
 import type { Clock } from '../clock.js';
 import { type Db, transaction } from '../db/db.js';
 import { Errors } from '../errors.js';
@@ -7,6 +8,7 @@ import type { OutboxRepository } from '../mail/outbox.repository.js';
 import type { Composer } from '../mail/worker.js';
 import { hashPassword } from '../passwords.js';
 import { hashSecret } from '../secrets.js';
+import type { SecurityLog } from '../security/security-log.js';
 import { identityKey } from '../users/identity.js';
 import { linkMail } from '../users/mailed-link.js';
 import type { UserTokensRepository } from '../users/user-tokens.repository.js';
@@ -37,6 +39,7 @@ export function createPasswordResetService(deps: {
   appUrl: string;
   /** Requests per address; undefined when MAIL_RATE_LIMIT=0. */
   addressLimiter?: RateLimiterAbstract;
+  securityLog: SecurityLog;
 }) {
   const { db, users, userTokens, sessions, outbox, clock, addressLimiter } = deps;
 
@@ -63,7 +66,7 @@ export function createPasswordResetService(deps: {
     },
 
     /** Sets the password of the token's user and ends all their sessions; 400 for a token that is not usable. */
-    async reset(token: string, newPassword: string): Promise<void> {
+    async reset(token: string, newPassword: string, client: ClientInfo): Promise<void> {
       const tokenHash = hashSecret(token);
       // Checked before hashing, so that unusable tokens cost no argon2 time.
       const found = await userTokens.findUsable(tokenHash, 'password_reset', clock());
@@ -77,6 +80,7 @@ export function createPasswordResetService(deps: {
         // Receiving the link proves the address, if the account still has it.
         await users.markEmailVerified(found.userId, found.emailKey, trx);
         await sessions.revokeAllExcept(found.userId, undefined, now, trx);
+        await deps.securityLog.record(trx, found.userId, 'password_reset', { client }, now);
       });
     },
   };

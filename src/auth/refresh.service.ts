@@ -1,7 +1,9 @@
+import type { ClientInfo } from '../caller.js';
 import type { Clock } from '../clock.js';
 import { type Db, transaction } from '../db/db.js';
 import { Errors } from '../errors.js';
 import { hashSecret, newSecret, seal, unseal } from '../secrets.js';
+import type { SecurityLog } from '../security/security-log.js';
 import type { RefreshableSession, SessionsRepository } from './sessions.repository.js';
 import type { SpentRefreshTokensRepository } from './spent-refresh-tokens.repository.js';
 import type { TokenClaims, TokenService } from './tokens.js';
@@ -45,8 +47,9 @@ export function createRefreshService(deps: {
   tokens: TokenService;
   clock: Clock;
   lifetimes: SessionLifetimes;
+  securityLog: SecurityLog;
 }) {
-  const { db, sessions, spent, tokens, clock, lifetimes } = deps;
+  const { db, sessions, spent, tokens, clock, lifetimes, securityLog } = deps;
 
   async function issue(session: RefreshableSession, refreshToken: string, refreshExpiresAt: number): Promise<RefreshResult> {
     const { token, claims } = await tokens.sign(session.userId, session.id, refreshExpiresAt);
@@ -69,14 +72,18 @@ export function createRefreshService(deps: {
    * A spent token: within the grace window, the session's current token, found by opening the
    * successors one after the other; after it, reuse, which ends the session.
    */
-  async function replay(presented: string, presentedHash: string, now: number): Promise<RefreshResult> {
+  async function replay(presented: string, presentedHash: string, now: number, client: ClientInfo): Promise<RefreshResult> {
     const first = await spent.find(presentedHash);
     if (!first) throw Errors.unauthorized();
     const session = await sessions.findRefreshable(first.sessionId, now);
     if (session?.userSuspended) throw Errors.accountSuspended();
     if (!session?.active) throw Errors.unauthorized();
     if (now - first.spentAt > lifetimes.reuseGraceMs || lifetimes.reuseGraceMs === 0) {
-      await sessions.revoke(session.id, session.userId, now);
+      await transaction(db, async (trx) => {
+        if (await sessions.revoke(session.id, session.userId, now, trx)) {
+          await securityLog.record(trx, session.userId, 'refresh_token_reuse_detected', { client, sessionId: session.id }, now);
+        }
+      });
       throw Errors.unauthorized();
     }
     let opener = presented;
@@ -99,7 +106,7 @@ export function createRefreshService(deps: {
      * Trades a refresh token for a new access token and refresh token of the same session; 400
      * when its user is suspended (even after the suspension ended the session), 401 otherwise.
      */
-    async refresh(presented: string): Promise<RefreshResult> {
+    async refresh(presented: string, client: ClientInfo): Promise<RefreshResult> {
       const now = clock();
       const presentedHash = hashSecret(presented);
       const session = await sessions.findByRefreshHash(presentedHash, now);
@@ -109,7 +116,7 @@ export function createRefreshService(deps: {
         const result = await rotate(session, presented, presentedHash, now);
         if (result) return result;
       }
-      return replay(presented, presentedHash, now);
+      return replay(presented, presentedHash, now, client);
     },
   };
 }

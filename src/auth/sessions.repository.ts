@@ -171,11 +171,17 @@ export function createSessionsRepository(db: Db, personQuery: PersonQuery) {
       return updated > 0;
     },
 
-    /** Revokes every active session of the user except `keepId` (all of them when undefined); returns how many. */
-    async revokeAllExcept(userId: number, keepId: string | undefined, now: number, exec: Executor = db): Promise<number> {
+    /**
+     * Revokes every active session of the user except `keepId` (all of them when undefined);
+     * returns their ids. A session opened between the read and the update is left alone, as
+     * if it had been opened right after.
+     */
+    async revokeAllExcept(userId: number, keepId: string | undefined, now: number, exec: Executor = db): Promise<string[]> {
       const query = active(exec, now).andWhere({ user_id: userId });
       if (keepId !== undefined) query.andWhereNot({ id: keepId });
-      return query.update({ revoked_at: now });
+      const ids = (await query.select<{ id: string }[]>('id')).map((row) => row.id);
+      if (ids.length > 0) await active(exec, now).whereIn('id', ids).update({ revoked_at: now });
+      return ids;
     },
 
     /** Deletes sessions that have expired; revoked ones go too once their expiry has passed. */

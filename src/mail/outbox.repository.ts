@@ -6,6 +6,8 @@ export interface MailJob {
   kind: string;
   userId: number | null;
   address: string | null;
+  /** What the mail tells beyond who it is for (never a token). */
+  payload: Record<string, string>;
   attempts: number;
   createdAt: number;
 }
@@ -14,6 +16,7 @@ export interface NewMailJob {
   kind: string;
   userId?: number;
   address?: string;
+  payload?: Record<string, string>;
 }
 
 /**
@@ -27,6 +30,7 @@ interface OutboxRow {
   kind: string;
   user_id: number | null;
   address: string | null;
+  payload: string | null;
   attempts: number;
   created_at: number | string;
 }
@@ -37,6 +41,7 @@ function toJob(row: OutboxRow): MailJob {
     kind: row.kind,
     userId: row.user_id === null ? null : Number(row.user_id),
     address: row.address,
+    payload: row.payload === null ? {} : (JSON.parse(row.payload) as Record<string, string>),
     attempts: Number(row.attempts),
     createdAt: Number(row.created_at),
   };
@@ -57,6 +62,7 @@ export function createOutboxRepository(db: Db) {
         kind: job.kind,
         user_id: job.userId ?? null,
         address: job.address ?? null,
+        payload: job.payload === undefined ? null : JSON.stringify(job.payload),
         status: 'pending',
         available_at: now,
         created_at: now,

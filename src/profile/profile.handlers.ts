@@ -73,18 +73,22 @@ export function createProfileHandlers(service: ProfileService) {
       };
     },
 
-    updateUserData: async ({ auth, body }) => {
+    updateUserData: async ({ auth, body, client }) => {
       const training = body.training_profile;
-      const { user, updated } = await service.updateUserData(auth.userId, {
-        userProfile: body.user_profile && toUserPatch(body.user_profile),
-        training: training && {
-          goals: training.goals,
-          level: training.level,
-          workout_duration: training.preferences?.workout_duration,
-          equipment: training.preferences?.equipment,
+      const { user, updated } = await service.updateUserData(
+        auth.userId,
+        {
+          userProfile: body.user_profile && toUserPatch(body.user_profile),
+          training: training && {
+            goals: training.goals,
+            level: training.level,
+            workout_duration: training.preferences?.workout_duration,
+            equipment: training.preferences?.equipment,
+          },
+          settings: body.settings,
         },
-        settings: body.settings,
-      });
+        client,
+      );
       return {
         status: 200,
         body: {
@@ -95,8 +99,8 @@ export function createProfileHandlers(service: ProfileService) {
       };
     },
 
-    updateProfile: async ({ auth, body }) => {
-      const { user } = await service.updateProfile(auth.userId, toUserPatch(body));
+    updateProfile: async ({ auth, body, client }) => {
+      const { user } = await service.updateProfile(auth.userId, toUserPatch(body), client);
       return {
         status: 200,
         body: {

@@ -1,6 +1,8 @@
+import type { ClientInfo } from '../caller.js';
 import type { Clock } from '../clock.js';
 import { type Db, transaction } from '../db/db.js';
 import { type AppError, Errors } from '../errors.js';
+import type { SecurityLog } from '../security/security-log.js';
 import type { SurveyService } from '../survey/survey.service.js';
 import type { SummaryPatch, TrainingService } from '../training/training.service.js';
 import type { EmailVerification } from '../users/email-verification.js';
@@ -45,9 +47,10 @@ export function createProfileService(deps: {
   training: TrainingService;
   survey: SurveyService;
   verification: EmailVerification;
+  securityLog: SecurityLog;
   clock: Clock;
 }) {
-  const { db, users, people, workouts, training, survey, verification, clock } = deps;
+  const { db, users, people, workouts, training, survey, verification, securityLog, clock } = deps;
 
   async function checkCountry(country: string | null | undefined): Promise<void> {
     if (country === undefined || country === null) return;
@@ -68,7 +71,12 @@ export function createProfileService(deps: {
    * everything back with the seed's 400. A new address gets its verification mail in the same
    * transaction, and what was mailed to the old one stops working.
    */
-  async function apply(userId: number, patch: UserDataPatch, emailTaken: () => AppError): Promise<{ user: User; updated: UpdatedSections }> {
+  async function apply(
+    userId: number,
+    patch: UserDataPatch,
+    emailTaken: () => AppError,
+    client: ClientInfo,
+  ): Promise<{ user: User; updated: UpdatedSections }> {
     await checkCountry(patch.userProfile?.country);
     const now = clock();
     try {
@@ -81,7 +89,10 @@ export function createProfileService(deps: {
           training_profile: patch.training ? await training.updateSummary(userId, patch.training, now, trx) : false,
           settings: patch.settings ? await users.updateSettings(userId, settingsChanges(patch.settings), now, trx) : false,
         };
-        if (newAddress !== undefined) await verification.newAddress(trx, userId, newAddress, now);
+        if (newAddress !== undefined) {
+          await securityLog.record(trx, userId, 'email_changed', { client }, now);
+          await verification.newAddress(trx, userId, newAddress, now, client);
+        }
         return { user: (await users.findById(userId, trx)) as User, updated };
       });
     } catch (err) {
@@ -101,8 +112,8 @@ export function createProfileService(deps: {
       return { ...loaded, achievements, lastUpdated };
     },
 
-    updateProfile: (userId: number, patch: UserPatch) => apply(userId, { userProfile: patch }, Errors.emailRegistered),
+    updateProfile: (userId: number, patch: UserPatch, client: ClientInfo) => apply(userId, { userProfile: patch }, Errors.emailRegistered, client),
 
-    updateUserData: (userId: number, patch: UserDataPatch) => apply(userId, patch, Errors.emailTaken),
+    updateUserData: (userId: number, patch: UserDataPatch, client: ClientInfo) => apply(userId, patch, Errors.emailTaken, client),
   };
 }

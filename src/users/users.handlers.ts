@@ -8,18 +8,18 @@ const NEXT_STEPS = ['Verify your email (check inbox)', 'Log in at /api/v1/login'
 /** Registration, email verification, availability checks and the simple user API's user endpoints. */
 export function createUsersHandlers(service: UsersService, verification: EmailVerification) {
   return {
-    verifyEmail: async ({ body }) => {
-      await verification.verify(body.token);
+    verifyEmail: async ({ body, client }) => {
+      await verification.verify(body.token, client);
       return { status: 200, body: { message: 'Email verified' } };
     },
 
-    sendEmailVerification: async ({ auth }) => {
-      await verification.resend(auth.userId);
+    sendEmailVerification: async ({ auth, client }) => {
+      await verification.resend(auth.userId, client);
       return { status: 202, body: { message: 'Verification email sent' } };
     },
 
-    register: async ({ body }) => {
-      const user = await service.register({ ...body, fullName: body.full_name });
+    register: async ({ body, client }) => {
+      const user = await service.register({ ...body, fullName: body.full_name }, client);
       return {
         status: 200,
         body: {
@@ -30,8 +30,8 @@ export function createUsersHandlers(service: UsersService, verification: EmailVe
       };
     },
 
-    createUser: async ({ body }) => {
-      await service.register(body);
+    createUser: async ({ body, client }) => {
+      await service.register(body, client);
       return { status: 201, body: { code: 201, text: 'User created' } };
     },
 

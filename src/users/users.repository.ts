@@ -22,6 +22,8 @@ export interface User {
   createdAt: number;
   updatedAt: number;
   lastLogin: number | null;
+  /** Logins so far (0 until the first). */
+  loginCount: number;
 }
 
 export interface NewUser {
@@ -73,6 +75,7 @@ export interface UserRow {
   created_at: number | string;
   updated_at: number | string;
   last_login: number | string | null;
+  login_count: number | string;
 }
 
 export interface SettingsRow {
@@ -101,6 +104,7 @@ export function toUser(row: UserRow): User {
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     lastLogin: row.last_login === null ? null : Number(row.last_login),
+    loginCount: Number(row.login_count),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { ClientInfo } from '../caller.js';
 import type { Clock } from '../clock.js';
 import { type Db, transaction } from '../db/db.js';
 import { isUniqueViolation } from '../db/errors.js';
@@ -42,7 +43,7 @@ export function createUsersService(deps: { db: Db; users: UsersRepository; verif
      * indexes decide between concurrent registrations of one name: exactly one insert
      * succeeds, the others get the seed's 400.
      */
-    async register(registration: Registration): Promise<User> {
+    async register(registration: Registration, client: ClientInfo): Promise<User> {
       const newUser: NewUser = {
         username: registration.username,
         email: registration.email,
@@ -55,7 +56,7 @@ export function createUsersService(deps: { db: Db; users: UsersRepository; verif
         const id = await transaction(db, async (trx) => {
           const now = clock();
           const inserted = await users.insert(newUser, now, trx);
-          await verification.newAddress(trx, inserted, newUser.email, now);
+          await verification.newAddress(trx, inserted, newUser.email, now, client);
           return inserted;
         });
         return (await users.findById(id)) as User;

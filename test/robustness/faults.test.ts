@@ -107,7 +107,10 @@ async function listenOn(db: Db, overrides: Partial<Config> = {}): Promise<Runnin
 async function seedUser(db: Db): Promise<TestUser> {
   const user = newUser();
   const users = createUsersRepository(db);
-  await createUsersService({ db, users, verification: verificationFor(db, users), clock: Date.now }).register({ ...user, fullName: user.full_name });
+  await createUsersService({ db, users, verification: verificationFor(db, users), clock: Date.now }).register(
+    { ...user, fullName: user.full_name },
+    { ip: '127.0.0.1', userAgent: undefined },
+  );
   return user;
 }
 

@@ -63,6 +63,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     surveyRecheckMs: 0,
     dbAcquireTimeoutMs: 3000,
     dbGalera: 'auto',
+    securityEventRetentionDays: 90,
     corsOrigins: [],
     shutdownDrainMs: 0,
     ...overrides,
