@@ -124,6 +124,21 @@ describe.each(databases)('auth rate limit on %s', (kind) => {
     expectTooManyRequests(await service.call('POST', '/login', { body: body(), headers: forwardedFor('203.0.113.2') }), 60);
   });
 
+  it('when TRUST_PROXY is 1 and the clients are IPv6 addresses of one /64, then they share one budget; another /64 has its own', async () => {
+    const service = await start({ trustProxy: 1 });
+    const body = () => ({ username: uniqueName('nobody'), password: 'SecurePass123!' });
+    const sameNetwork = ['2001:db8:1:2::1', '2001:db8:1:2:aaaa::5', '2001:DB8:1:2:0:0:0:9', '2001:0db8:0001:0002:ffff:ffff:ffff:fffe', '2001:db8:1:2::77'];
+    for (const [i, ip] of sameNetwork.entries()) {
+      const res = await service.call('POST', '/login', { body: body(), headers: forwardedFor(ip) });
+      expect(res.status).toBe(400);
+      expectRateLimitHeaders(res, LIMIT - 1 - i);
+    }
+    expectTooManyRequests(await service.call('POST', '/login', { body: body(), headers: forwardedFor('2001:db8:1:2:1234:5678:9abc:def0') }), 60);
+    const otherNetwork = await service.call('POST', '/login', { body: body(), headers: forwardedFor('2001:db8:1:3::1') });
+    expect(otherNetwork.status).toBe(400);
+    expectRateLimitHeaders(otherNetwork, LIMIT - 1);
+  });
+
   it('when RATE_LIMIT_STORE is database, then the limit holds and the counters live in the rate_limits table', async () => {
     const service = await start({ rateLimitStore: 'database' });
     const user = await registerUser(service);

@@ -3,6 +3,7 @@ import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { AuthContext, CallerView } from '../caller.js';
+import { rateLimitKey } from '../client-address.js';
 import { type AppError, Errors } from '../errors.js';
 import { type HandlerInput, type HandlerMap, type OperationId, RawJson, type Reply } from '../operations.js';
 import { type Authenticate, authenticateRequest, authModeOf } from './auth.js';
@@ -24,7 +25,7 @@ export interface RouteDeps {
   /**
    * Limiters named by the operations' `x-rate-limit` extension; undefined ones are switched off.
    * A limit counts per authenticated user on operations that require a token, otherwise per
-   * client IP (before authentication).
+   * client IP (before authentication; an IPv6 client per /64, see `rateLimitKey`).
    */
   rateLimiters: Record<string, RateLimiterAbstract | undefined>;
 }
@@ -110,7 +111,7 @@ export function buildRoutes(deps: RouteDeps): Routes {
     const handle = async (ctx: Context): Promise<void> => {
       ctx.state.operationId = operationId;
       ctx.state.route = operation.path;
-      if (limiter && !perUser) await consumeOrReject(ctx, limiter, ctx.ip);
+      if (limiter && !perUser) await consumeOrReject(ctx, limiter, rateLimitKey(ctx.ip));
       const caller: AuthContext | undefined = await authenticateRequest(ctx, authMode, deps.authenticate, view);
       if (caller) ctx.state.userId = caller.userId;
       if (limiter && perUser && caller) await consumeOrReject(ctx, limiter, `user:${caller.userId}`);
