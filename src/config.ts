@@ -68,6 +68,14 @@ export interface Config {
    * closes: connections a load balancer sent meanwhile are served instead of reset.
    */
   shutdownDrainMs: number;
+  /** A request's headers must have arrived this many ms after its first byte (or the connection's opening); else 408 and close. */
+  httpHeadersTimeoutMs: number;
+  /** A whole request, headers and body, must have arrived this many ms after its first byte; else 408 and close. */
+  httpRequestTimeoutMs: number;
+  /** An idle keep-alive connection is closed this many ms after its last answer. */
+  httpKeepAliveTimeoutMs: number;
+  /** Connections open at once; one more is closed as soon as it is accepted. */
+  httpMaxConnections: number;
 }
 
 export class ConfigError extends Error {}
@@ -181,6 +189,25 @@ function jwtSecret(env: Env, production: boolean): { secret: string; warning?: s
   return { secret, warning: `JWT_SECRET is not set: using a generated secret kept in ${GENERATED_SECRET_FILE}` };
 }
 
+/** The HTTP server's bounds on slow and idle clients. */
+function httpLimits(env: Env): Pick<Config, 'httpHeadersTimeoutMs' | 'httpRequestTimeoutMs' | 'httpKeepAliveTimeoutMs' | 'httpMaxConnections'> {
+  const httpHeadersTimeoutMs = integer(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000);
+  const httpRequestTimeoutMs = integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
+  const httpKeepAliveTimeoutMs = integer(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 5000, 100, 600_000);
+  // Node refuses a headers timeout above the request timeout (the headers are part of the request).
+  if (httpRequestTimeoutMs < httpHeadersTimeoutMs) throw new ConfigError('HTTP_REQUEST_TIMEOUT_MS must be at least HTTP_HEADERS_TIMEOUT_MS');
+  // Node times the two apart, but an idle keep-alive connection holds a connection slot just as
+  // a slow client does: kept below the headers timeout, the headers timeout stays the longest a
+  // connection is held without a request arriving.
+  if (httpKeepAliveTimeoutMs >= httpHeadersTimeoutMs) throw new ConfigError('HTTP_KEEP_ALIVE_TIMEOUT_MS must be below HTTP_HEADERS_TIMEOUT_MS');
+  return {
+    httpHeadersTimeoutMs,
+    httpRequestTimeoutMs,
+    httpKeepAliveTimeoutMs,
+    httpMaxConnections: integer(env, 'HTTP_MAX_CONNECTIONS', 1024, 1, 1_000_000),
+  };
+}
+
 /** Parses the environment. Throws ConfigError with a message naming the bad variable. */
 export function loadConfig(env: Env): { config: Config; warnings: string[] } {
   const production = env.NODE_ENV === 'production';
@@ -225,6 +252,7 @@ export function loadConfig(env: Env): { config: Config; warnings: string[] } {
     securityEventRetentionDays: integer(env, 'SECURITY_EVENT_RETENTION_DAYS', 90, 1, 3650),
     corsOrigins: origins(env),
     shutdownDrainMs: integer(env, 'SHUTDOWN_DRAIN_MS', 1000, 0, 8000),
+    ...httpLimits(env),
   };
   return { config, warnings: warning ? [warning] : [] };
 }

@@ -3,7 +3,7 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createDb } from './db/db.js';
 import { migrateLatest } from './db/migrate.js';
-import { answerClientErrors } from './http/client-errors.js';
+import { createHttpServer } from './http/http-server.js';
 import { createLogger } from './log.js';
 
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
@@ -32,13 +32,13 @@ const db = createDb(config.databaseUrl, {
 await migrateLatest(db);
 const app = await createApp({ db, config, logger });
 
-const server = app.koa.listen(config.port, config.host, () => {
+const server = createHttpServer(app.koa.callback(), config);
+server.listen(config.port, config.host, () => {
   const { port } = server.address() as AddressInfo;
   const database = config.databaseUrl.startsWith('mysql:') ? 'MySQL' : config.databaseUrl;
   logger.info({ port, database }, `listening on http://localhost:${port}/api/v1`);
   console.log(`Fitness Account API listening on http://localhost:${port}/api/v1 (database: ${database})`);
 });
-answerClientErrors(server);
 if (!config.smtpUrl) logger.warn('SMTP_URL is not set: mails are printed to stdout instead of being sent');
 app.mail.start();
 

@@ -46,6 +46,10 @@ describe('loadConfig', () => {
       appUrl: 'http://localhost:3000',
       smtpUrl: undefined,
       mailFrom: 'Fitness App <no-reply@localhost>',
+      httpHeadersTimeoutMs: 10_000,
+      httpRequestTimeoutMs: 30_000,
+      httpKeepAliveTimeoutMs: 5000,
+      httpMaxConnections: 1024,
     });
     expect(warnings).toEqual([]);
   });
@@ -80,6 +84,24 @@ describe('loadConfig', () => {
   it('when a session could end before its access token or its refresh, then a ConfigError says which', () => {
     expect(configError({ ACCESS_TOKEN_TTL: '3600', REFRESH_TOKEN_TTL: '600' }).message).toBe('REFRESH_TOKEN_TTL must be at least ACCESS_TOKEN_TTL');
     expect(configError({ REFRESH_TOKEN_TTL: '864000', SESSION_MAX_LIFETIME: '86400' }).message).toBe('SESSION_MAX_LIFETIME must be at least REFRESH_TOKEN_TTL');
+  });
+
+  it('when the HTTP bounds are given, then they are parsed', () => {
+    const { config } = load({
+      HTTP_HEADERS_TIMEOUT_MS: '2000',
+      HTTP_REQUEST_TIMEOUT_MS: '2000',
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: '1999',
+      HTTP_MAX_CONNECTIONS: '50',
+    });
+    expect(config).toMatchObject({ httpHeadersTimeoutMs: 2000, httpRequestTimeoutMs: 2000, httpKeepAliveTimeoutMs: 1999, httpMaxConnections: 50 });
+  });
+
+  it('when the request timeout is below the headers timeout, or the keep-alive timeout is not below it, then a ConfigError says which', () => {
+    expect(configError({ HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '15000' }).message).toBe(
+      'HTTP_REQUEST_TIMEOUT_MS must be at least HTTP_HEADERS_TIMEOUT_MS',
+    );
+    expect(configError({ HTTP_KEEP_ALIVE_TIMEOUT_MS: '10000' }).message).toBe('HTTP_KEEP_ALIVE_TIMEOUT_MS must be below HTTP_HEADERS_TIMEOUT_MS');
+    expect(configError({ HTTP_HEADERS_TIMEOUT_MS: '4000' }).message).toBe('HTTP_KEEP_ALIVE_TIMEOUT_MS must be below HTTP_HEADERS_TIMEOUT_MS');
   });
 
   it('when RATE_LIMIT_STORE=redis, then REDIS_URL is read (and required), with a key prefix', () => {
@@ -143,6 +165,13 @@ describe('loadConfig', () => {
     ['APP_URL', 'https://app.example.com/?x=1'],
     ['SMTP_URL', 'http://mail.example.com'],
     ['SMTP_URL', 'mail.example.com:587'],
+    ['HTTP_HEADERS_TIMEOUT_MS', '0'],
+    ['HTTP_HEADERS_TIMEOUT_MS', '99'],
+    ['HTTP_REQUEST_TIMEOUT_MS', '3600001'],
+    ['HTTP_KEEP_ALIVE_TIMEOUT_MS', '0'],
+    ['HTTP_KEEP_ALIVE_TIMEOUT_MS', '5s'],
+    ['HTTP_MAX_CONNECTIONS', '0'],
+    ['HTTP_MAX_CONNECTIONS', '1e3'],
   ])('when %s=%s, then a ConfigError names the variable', (name, value) => {
     expect(configError({ [name]: value }).message).toContain(name);
   });

@@ -1,4 +1,4 @@
-import { base64url, type JWTPayload, UnsecuredJWT } from 'jose';
+import { base64url, decodeProtectedHeader, type JWTPayload, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIENCE, claimsFor, claimsOf, forgeToken, ISSUER, verifyStatus } from './auth-helpers.js';
 import { databases } from './support/databases.js';
@@ -97,6 +97,21 @@ describe.each(databases)('token checks on %s', (kind) => {
   it('when the token carries a jku header, then 401', async () => {
     const header = { jku: 'https://attacker.example/jwks.json', kid: 'k1' };
     expect(await verifyStatus(service, await forgeToken(service, goodClaims(), { header }))).toBe(401);
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['x5u', { x5u: 'https://attacker.example/cert.pem' }],
+    ['x5c', { x5c: ['MIIBszCCAVmgAwIBAgIUTXJ0ZXN0'] }],
+    ['x5t', { x5t: 'dGh1bWJwcmludA' }],
+    ['x5t#S256', { 'x5t#S256': 'c2hhMjU2LXRodW1icHJpbnQ' }],
+    ['kid', { kid: 'k1' }],
+    ['crit (b64, which jose accepts)', { crit: ['b64'], b64: true }],
+    ['cty', { cty: 'JWT' }],
+    ['unknown', { nonce: 'anything' }],
+  ])('when a token signed with the right secret carries a %s header, then 401', async (_name, header) => {
+    const forged = await forgeToken(service, goodClaims(), { header });
+    expect(decodeProtectedHeader(forged)).toEqual({ alg: 'HS256', typ: 'JWT', ...header });
+    expect(await verifyStatus(service, forged)).toBe(401);
   });
 
   it('when the issuer is wrong or missing, then 401', async () => {

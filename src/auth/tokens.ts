@@ -8,6 +8,12 @@ import { Errors } from '../errors.js';
 export const ISSUER = 'fitness-account-api';
 export const AUDIENCE = 'fitness-app';
 const ALGORITHM = 'HS256';
+/**
+ * The protected header of every token this service signs. A token with any other member was
+ * not made here: key-location and key-choice headers (jku, jwk, x5u, x5c, x5t, kid) are never
+ * honoured, and jose accepts `crit: ["b64"]` with `b64: true`, which nothing here sends.
+ */
+const HEADER_MEMBERS = new Set(['alg', 'typ']);
 
 export interface TokenClaims {
   userId: number;
@@ -47,8 +53,7 @@ export function createTokenService(secret: string, ttlSeconds: number, clock: Cl
         requiredClaims: ['exp', 'iat', 'sub', 'sid', 'jti'],
         currentDate: new Date(clock()),
       });
-      // Key-location headers are never honoured; a token carrying one was not made here.
-      if ('jku' in protectedHeader || 'jwk' in protectedHeader || 'x5u' in protectedHeader) throw Errors.unauthorized();
+      if (!Object.keys(protectedHeader).every((member) => HEADER_MEMBERS.has(member))) throw Errors.unauthorized();
       const { sub, sid, iat, exp } = payload;
       if (typeof sub !== 'string' || !/^[1-9][0-9]{0,9}$/.test(sub) || typeof sid !== 'string') throw Errors.unauthorized();
       return Object.freeze({ userId: Number(sub), sessionId: sid, issuedAt: iat as number, expiresAt: exp as number });

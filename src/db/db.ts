@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import knex, { type Knex } from 'knex';
 import { BoundedMap } from '../bounded-map.js';
@@ -64,6 +64,20 @@ function reusePreparedStatements(conn: SqliteConnection): void {
   };
 }
 
+/**
+ * Makes the SQLite file (password hashes, emails, health answers) readable by the service's
+ * user only: created 0600 when absent, tightened to 0600 when present, whatever the umask.
+ * SQLite gives a new `-wal` or `-shm` the main file's mode (fchmod, so the umask does not
+ * matter) but leaves the mode of one that already holds data, as a crash leaves them: those
+ * are tightened here.
+ */
+function keepPrivate(filename: string): void {
+  closeSync(openSync(filename, 'a', 0o600));
+  for (const file of [filename, `${filename}-wal`, `${filename}-shm`]) {
+    if (existsSync(file)) chmodSync(file, 0o600);
+  }
+}
+
 /** Opens a Knex pool for `sqlite:<file>` (embedded, one connection) or `mysql://...`. */
 export function createDb(url: string, options: DbOptions = {}): Db {
   const acquireConnectionTimeout = options.acquireTimeoutMs ?? 3000;
@@ -88,7 +102,10 @@ export function createDb(url: string, options: DbOptions = {}): Db {
     });
   }
   const filename = url.replace(/^sqlite:/, '');
-  if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
+  if (filename !== ':memory:') {
+    mkdirSync(dirname(filename), { recursive: true });
+    keepPrivate(filename);
+  }
   return knex({
     client: 'better-sqlite3',
     log: knexLog(options),

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
 import type { Db } from '../../src/db/db.js';
-import { answerClientErrors } from '../../src/http/client-errors.js';
+import { createHttpServer } from '../../src/http/http-server.js';
 import { type Api, loadApi, servedAtRoot } from '../../src/http/spec.js';
 import { createLogger } from '../../src/log.js';
 import type { OutboxWorker, WorkerOptions } from '../../src/mail/worker.js';
@@ -66,6 +66,11 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     securityEventRetentionDays: 90,
     corsOrigins: [],
     shutdownDrainMs: 0,
+    // The production defaults: tests see the bounds clients will meet.
+    httpHeadersTimeoutMs: 10_000,
+    httpRequestTimeoutMs: 30_000,
+    httpKeepAliveTimeoutMs: 5000,
+    httpMaxConnections: 1024,
     ...overrides,
   };
 }
@@ -119,6 +124,8 @@ export function checkAgainstSpec(api: Api, method: string, path: string, result:
 
 export interface Service {
   url: string;
+  /** The listening HTTP server (for tests that watch its connections). */
+  server: Server;
   api: Api;
   db: Db;
   database: TestDatabase;
@@ -150,7 +157,7 @@ export async function listen(
   config: Config,
   clock: (() => number) | undefined,
   options: ServiceOptions,
-): Promise<Omit<Service, 'startPeer'> & { server: Server }> {
+): Promise<Omit<Service, 'startPeer'>> {
   const api = await sharedApi();
   const app = await createApp({
     db,
@@ -161,8 +168,8 @@ export async function listen(
     mailWorker: { ...TEST_WORKER, ...options.worker },
   });
   if (options.mailbox) app.mail.start();
-  const server = app.koa.listen(0, '127.0.0.1');
-  answerClientErrors(server);
+  const server = createHttpServer(app.koa.callback(), config);
+  server.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   async function call(method: string, path: string, options: CallOptions = {}): Promise<CallResult> {
