@@ -89,6 +89,7 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'info',
     HOST: '127.0.0.1',
     PORT: '0',
+    METRICS_PORT: '0',
   };
   const specOperations = countOperations(loadDocument());
   const results: Partial<Record<string, Measurement>> = {};

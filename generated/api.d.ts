@@ -609,6 +609,12 @@ export interface paths {
          * Prometheus metrics
          * @description Request counts and latency histograms per operationId and status, login outcomes,
          *     active sessions and database pool usage, in the Prometheus text format.
+         *
+         *     Served on a listener of its own (`METRICS_PORT`, default 9464, bound to
+         *     `METRICS_HOST`, default 127.0.0.1), as Prometheus exporters are: never on the API's
+         *     port, where it would tell anyone the Node version and the login outcomes. The active
+         *     session count is read from the database at most every 15 seconds, however often the
+         *     endpoint is scraped.
          */
         get: operations["getMetrics"];
         put?: never;
@@ -885,6 +891,7 @@ export interface components {
          */
         SecurityEventType: "login_succeeded" | "login_failed" | "logout" | "session_revoked" | "password_changed" | "password_reset" | "email_verification_sent" | "email_verified" | "email_changed" | "refresh_token_reuse_detected" | "two_factor_enabled" | "two_factor_disabled" | "account_exported";
         SecurityEvent: {
+            /** Format: int64 */
             id: number;
             type: components["schemas"]["SecurityEventType"];
             occurred_at: components["schemas"]["Timestamp"];
@@ -1633,7 +1640,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            401: components["responses"]["Unauthorized"];
+            401: components["responses"]["LimitedUnauthorized"];
             415: components["responses"]["LimitedUnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -1846,7 +1853,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            401: components["responses"]["Unauthorized"];
+            401: components["responses"]["LimitedUnauthorized"];
             413: components["responses"]["LimitedPayloadTooLarge"];
             415: components["responses"]["LimitedUnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];

@@ -56,6 +56,8 @@ export interface AppDeps {
 
 export interface App {
   koa: Koa;
+  /** The metrics listener's app (`/metrics`), served on METRICS_PORT, apart from the API. */
+  metricsKoa: Koa;
   /** Deletes expired sessions; the server runs it periodically. */
   purgeExpiredSessions: () => Promise<number>;
   /** Deletes expired sessions, mailed tokens and old finished mails; the server runs it periodically. */
@@ -102,7 +104,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     accountOf: (id, exec) => users.findById(id, exec),
   });
   const passwordCheck = createPasswordCheck(limiter('login_fail', config.loginFailureLimit, 15 * 60));
-  const metrics = createMetrics(db, () => sessions.countAllActive(clock()));
+  const metrics = createMetrics(db, () => sessions.countAllActive(clock()), clock);
   const auth = createAuthService({
     db,
     users,
@@ -207,8 +209,16 @@ export async function createApp(deps: AppDeps): Promise<App> {
   koa.use(createDocsRouter().routes());
   koa.use(routes.router.routes());
   koa.use(routes.router.allowedMethods());
+
+  const metricsRoutes = buildRoutes({ api, handlers, authenticate: auth.authenticate, rateLimiters: {}, listener: 'metrics' });
+  const metricsKoa = new Koa();
+  metricsKoa.use(errorMiddleware(logger));
+  metricsKoa.use(metricsRoutes.dispatch);
+  metricsKoa.use(metricsRoutes.router.routes());
+  metricsKoa.use(metricsRoutes.router.allowedMethods());
   return {
     koa,
+    metricsKoa,
     purgeExpiredSessions: auth.purgeExpiredSessions,
     async purgeExpired() {
       const now = clock();

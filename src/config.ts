@@ -6,6 +6,10 @@ import { dirname } from 'node:path';
 export interface Config {
   port: number;
   host: string;
+  /** The metrics listener's port (`/metrics`, for Prometheus); 0 picks a free one. */
+  metricsPort: number;
+  /** The metrics listener's interface: the loopback by default, never the API's. */
+  metricsHost: string;
   /** `sqlite:<file>` or `mysql://user:pass@host:port/db`. */
   databaseUrl: string;
   jwtSecret: string;
@@ -222,6 +226,8 @@ export function loadConfig(env: Env): { config: Config; warnings: string[] } {
   const config: Config = {
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: env.HOST || '0.0.0.0',
+    metricsPort: integer(env, 'METRICS_PORT', 9464, 0, 65535),
+    metricsHost: env.METRICS_HOST || '127.0.0.1',
     databaseUrl: databaseUrl(env),
     jwtSecret: secret,
     accessTokenTtl,

@@ -39,6 +39,12 @@ server.listen(config.port, config.host, () => {
   logger.info({ port, database }, `listening on http://localhost:${port}/api/v1`);
   console.log(`Fitness Account API listening on http://localhost:${port}/api/v1 (database: ${database})`);
 });
+// Prometheus scrapes its own listener, never the API's (loopback by default).
+const metricsServer = createHttpServer(app.metricsKoa.callback(), config);
+metricsServer.listen(config.metricsPort, config.metricsHost, () => {
+  const { port } = metricsServer.address() as AddressInfo;
+  logger.info({ port, host: config.metricsHost }, `metrics on http://${config.metricsHost}:${port}/metrics`);
+});
 if (!config.smtpUrl) logger.warn('SMTP_URL is not set: mails are printed to stdout instead of being sent');
 app.mail.start();
 
@@ -64,6 +70,8 @@ function shutdown(signal: string): void {
     process.exit(1);
   }, SHUTDOWN_DEADLINE_MS).unref();
   setTimeout(() => {
+    metricsServer.close();
+    metricsServer.closeAllConnections();
     const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
     server.close(() => {
       clearInterval(idleSweep);

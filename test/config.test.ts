@@ -50,6 +50,11 @@ describe('loadConfig', () => {
       httpRequestTimeoutMs: 30_000,
       httpKeepAliveTimeoutMs: 5000,
       httpMaxConnections: 1024,
+      metricsPort: 9464,
+      metricsHost: '127.0.0.1',
+      passwordRateLimit: 10,
+      publicRateLimit: 60,
+      securityEventRetentionDays: 90,
     });
     expect(warnings).toEqual([]);
   });
@@ -94,6 +99,19 @@ describe('loadConfig', () => {
       HTTP_MAX_CONNECTIONS: '50',
     });
     expect(config).toMatchObject({ httpHeadersTimeoutMs: 2000, httpRequestTimeoutMs: 2000, httpKeepAliveTimeoutMs: 1999, httpMaxConnections: 50 });
+  });
+
+  it('when the metrics listener, the new limits and the retention are given, then they are parsed and checked', () => {
+    const { config } = load({
+      METRICS_PORT: '9100',
+      METRICS_HOST: '10.0.0.5',
+      PASSWORD_RATE_LIMIT: '0',
+      PUBLIC_RATE_LIMIT: '600',
+      SECURITY_EVENT_RETENTION_DAYS: '30',
+    });
+    expect(config).toMatchObject({ metricsPort: 9100, metricsHost: '10.0.0.5', passwordRateLimit: 0, publicRateLimit: 600, securityEventRetentionDays: 30 });
+    expect(configError({ METRICS_PORT: '70000' }).message).toBe('METRICS_PORT must be between 0 and 65535, got 70000');
+    expect(configError({ SECURITY_EVENT_RETENTION_DAYS: '0' }).message).toBe('SECURITY_EVENT_RETENTION_DAYS must be between 1 and 3650, got 0');
   });
 
   it('when the request timeout is below the headers timeout, or the keep-alive timeout is not below it, then a ConfigError says which', () => {

@@ -5,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../src/app.js';
 import type { Config } from '../src/config.js';
 import { createLogger } from '../src/log.js';
+import { SESSION_COUNT_MAX_AGE_MS } from '../src/ops/metrics.js';
 import { seedQuestionnaire } from './profile-helpers.js';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
-import { type CallResult, checkAgainstSpec, sharedApi, testConfig } from './support/service.js';
-import { newUser } from './support/users.js';
+import { listen, manualClock, startService, testConfig } from './support/service.js';
+import { newUser, signedInUser } from './support/users.js';
 
 const QUESTIONNAIRE = {
   ...seedQuestionnaire(),
@@ -26,35 +27,13 @@ async function startWithLog(overrides: Partial<Config> = {}) {
       done();
     },
   });
-  const api = await sharedApi();
-  const app: App = await createApp({ db: database.db, config: testConfig(overrides), api, logger: createLogger('info', sink) });
-  const server = app.koa.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  async function call(method: string, path: string, options: { body?: unknown; token?: string; headers?: Record<string, string> } = {}): Promise<CallResult> {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
-    const root = ['/healthz', '/readyz', '/metrics'].includes(path);
-    const res = await fetch(`${base}${root ? '' : '/api/v1'}${path}`, {
-      method,
-      headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    });
-    const text = await res.text();
-    const json = res.headers.get('content-type')?.startsWith('application/json');
-    const result: CallResult = { status: res.status, body: json && text ? JSON.parse(text) : text, headers: res.headers };
-    if (method !== 'OPTIONS') checkAgainstSpec(api, method, path, result);
-    return result;
-  }
+  const config = testConfig(overrides);
+  const service = await listen(database.db, database, config, undefined, { logger: createLogger('info', sink) });
   return {
-    app,
-    database,
-    call,
+    ...service,
     log: () => log,
     close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await service.close();
       await database.drop();
     },
   };
@@ -130,6 +109,21 @@ describe('operating the service', () => {
     });
   });
 
+  describe('the metrics listener', () => {
+    it('when /metrics is asked on the API port, at the root or under /api/v1, then 404', async () => {
+      for (const path of ['/metrics', '/api/v1/metrics']) {
+        const res = await fetch(`${service.url}${path}`);
+        expect(res.status).toBe(404);
+        expect(await res.json()).toEqual({ code: 404, text: 'Not found', error: 'not_found' });
+      }
+    });
+
+    it('when the metrics listener is asked for anything but /metrics, then 404: it serves no API', async () => {
+      for (const path of ['/healthz', '/api/v1/me', '/api/v1/login', '/docs']) expect((await fetch(`${service.metricsUrl}${path}`)).status).toBe(404);
+      expect((await fetch(`${service.metricsUrl}/metrics`, { method: 'POST' })).status).toBe(405);
+    });
+  });
+
   describe('headers', () => {
     it('then every answer says nosniff and no answer says X-Powered-By', async () => {
       for (const [method, path] of [
@@ -160,7 +154,7 @@ describe('operating the service', () => {
   it('when shutdown begins, then readiness answers 503 while liveness stays 200', async () => {
     const other = await startWithLog();
     try {
-      other.app.beginShutdown();
+      other.beginShutdown();
       expect((await other.call('GET', '/readyz')).status).toBe(503);
       expect((await other.call('GET', '/healthz')).status).toBe(200);
     } finally {
@@ -220,5 +214,24 @@ describe('database pool exhausted', () => {
       await held;
     }
     expect((await service.call('GET', '/check-availability?username=someone')).status).toBe(200);
+  });
+});
+
+describe('the active session gauge', () => {
+  it('when /metrics is scraped often, then the session count is read at most every 15 s', async () => {
+    const clock = manualClock(Date.now());
+    const service = await startService('sqlite', {}, clock);
+    try {
+      const gauge = async () => Number(/\nactive_sessions (\d+)\n/.exec((await service.call('GET', '/metrics')).body)?.[1]);
+      await signedInUser(service);
+      expect(await gauge()).toBe(1);
+      await signedInUser(service);
+      clock.advance(SESSION_COUNT_MAX_AGE_MS - 1);
+      expect(await gauge()).toBe(1);
+      clock.advance(1);
+      expect(await gauge()).toBe(2);
+    } finally {
+      await service.close();
+    }
   });
 });

@@ -20,6 +20,7 @@ describe('graceful shutdown of the real server process', () => {
       env: {
         ...process.env,
         PORT: String(port),
+        METRICS_PORT: '0',
         HOST: '127.0.0.1',
         DATABASE_URL: `sqlite:${join(mkdtempSync(join(tmpdir(), 'shutdown-')), 'app.db')}`,
         JWT_SECRET: 'shutdown-test-secret-0123456789-abcdefghij',

@@ -197,9 +197,11 @@ describe('data/survey_data.json agrees with openapi.yaml', () => {
 });
 
 describe('the operations of openapi.yaml', () => {
-  it('when the operations are counted, then the two seed documents give 18, the ops tag 3 more, and staying signed in and recovery 5 more', () => {
+  it('when the operations are counted, then the two seed documents give 18, the ops tag 3 more, staying signed in and recovery 5 more, and the security tag the rest', () => {
     const ops = operations().filter(([, op]) => op.tags?.includes('ops'));
-    expect(operations()).toHaveLength(26);
+    const security = operations().filter(([, op]) => op.tags?.includes('security'));
+    expect(security.map(([name]) => name).sort()).toEqual(['GET /security-events']);
+    expect(operations()).toHaveLength(26 + security.length);
     expect(ops.map(([name]) => name).sort()).toEqual(['GET /healthz', 'GET /metrics', 'GET /readyz']);
     const recovery = ['POST /token/refresh', 'POST /email/verify', 'POST /email/verification', 'POST /password/forgot', 'POST /password/reset'];
     expect(operations().map(([name]) => name)).toEqual(expect.arrayContaining(recovery));

@@ -8,7 +8,7 @@ import { type AppError, Errors } from '../errors.js';
 import { type HandlerInput, type HandlerMap, type OperationId, RawJson, type Reply } from '../operations.js';
 import { type Authenticate, authenticateRequest, authModeOf } from './auth.js';
 import { consumeOrReject, rateLimitOf } from './rate-limit.js';
-import { API_ROOT, type Api, type ApiOperation, servedAtRoot } from './spec.js';
+import { API_ROOT, type Api, type ApiOperation, type Listener, listenerOf, servedAtRoot } from './spec.js';
 import { createRequestValidator } from './validation.js';
 
 export const BODY_LIMIT = '16kb';
@@ -28,6 +28,8 @@ export interface RouteDeps {
    * an IPv6 client counts per /64 (`rateLimitKey`).
    */
   rateLimiters: Record<string, RateLimiterAbstract | undefined>;
+  /** Which listener's operations to route (`x-listener`); the API's by default. */
+  listener?: Listener;
 }
 
 // Only JSON is accepted, and only up to BODY_LIMIT; co-body (behind it) rejects `__proto__` keys.
@@ -92,7 +94,9 @@ export function buildRoutes(deps: RouteDeps): Routes {
   // strict: `/me/` is not `/me` (a path the spec does not name is 404).
   const router = new Router({ strict: true });
   const exact = new Map<string, (ctx: Context) => Promise<void>>();
+  const listener = deps.listener ?? 'api';
   for (const operation of deps.api.getOperations()) {
+    if (listenerOf(deps.api, operation.path) !== listener) continue;
     const operationId = operation.operationId as OperationId;
     const handler = deps.handlers[operationId] as (input: HandlerInput<OperationId>) => Promise<Reply<OperationId>>;
     const authMode = authModeOf(operation, deps.api);

@@ -4,9 +4,19 @@ import { SPEC_PATH } from '../paths.js';
 
 export const API_ROOT = '/api/v1';
 
-/** True for the paths the spec serves at the server root (`servers: [{url: /}]` on the path item: the ops endpoints). */
+/** Where a path is served: on the API's listener, or on the metrics listener (`x-listener: metrics` on its path item). */
+export type Listener = 'api' | 'metrics';
+
+export function listenerOf(api: Api, path: string): Listener {
+  return (api.document.paths?.[path] as { 'x-listener'?: Listener } | undefined)?.['x-listener'] ?? 'api';
+}
+
+/**
+ * True for the paths served at the root of their listener instead of under /api/v1: those with
+ * `servers: [{url: /}]` on the path item (health and readiness), and the metrics listener's.
+ */
 export function servedAtRoot(api: Api, path: string): boolean {
-  return api.document.paths?.[path]?.servers?.[0]?.url === '/';
+  return listenerOf(api, path) === 'metrics' || api.document.paths?.[path]?.servers?.[0]?.url === '/';
 }
 
 export type Api = OpenAPIBackend<Document>;

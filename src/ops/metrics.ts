@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Clock } from '../clock.js';
 import { conflictStats, type Db } from '../db/db.js';
 
 interface PoolStats {
@@ -9,11 +10,21 @@ interface PoolStats {
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
+/** How long a scrape reuses the active session count: it is a COUNT over all sessions. */
+export const SESSION_COUNT_MAX_AGE_MS = 15_000;
+
 /**
  * The service's Prometheus metrics, in a registry of its own (several apps can live in one
- * process, as in the tests). Gauges that need the database are read at scrape time.
+ * process, as in the tests). The session gauge is read from the database at scrape time, at
+ * most every SESSION_COUNT_MAX_AGE_MS, so frequent scrapes cost the database nothing more.
  */
-export function createMetrics(db: Db, countActiveSessions: () => Promise<number>) {
+export function createMetrics(db: Db, countActiveSessions: () => Promise<number>, clock: Clock = Date.now) {
+  let sessionCount: { value: number; readAt: number } | undefined;
+  async function cachedSessionCount(): Promise<number> {
+    const now = clock();
+    if (!sessionCount || now - sessionCount.readAt >= SESSION_COUNT_MAX_AGE_MS) sessionCount = { value: await countActiveSessions(), readAt: now };
+    return sessionCount.value;
+  }
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({
@@ -40,7 +51,7 @@ export function createMetrics(db: Db, countActiveSessions: () => Promise<number>
     help: 'Sessions neither revoked nor expired.',
     registers: [registry],
     async collect() {
-      this.set(await countActiveSessions());
+      this.set(await cachedSessionCount());
     },
   });
   // The conflicts `transaction` met (deadlocks, failed certifications),

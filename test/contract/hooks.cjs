@@ -41,6 +41,7 @@ const API_PREFIX = endpoint.pathname.replace(/\/$/, ''); // "/api/v1"
 const API = ORIGIN + API_PREFIX;
 const SURVEY_FILE = process.env.CONTRACT_SURVEY_FILE; // a temp copy, only set by run-dredd.ts
 const MAIL_DIR = process.env.CONTRACT_MAIL_DIR; // the mails the service sent, one JSON file each (run-dredd.ts)
+const METRICS_PORT = process.env.CONTRACT_METRICS_PORT; // the metrics listener's port (run-dredd.ts)
 
 // ---------------------------------------------------------------------------------------------
 // What the service makes of each operation: run-dredd.ts asks the service's own code (auth mode
@@ -51,7 +52,7 @@ if (!process.env.CONTRACT_RULES) throw new Error('CONTRACT_RULES is not set: run
 const { document: spec, operations } = JSON.parse(readFileSync(process.env.CONTRACT_RULES, 'utf8'));
 
 /**
- * `{ auth: 'required' | 'optional' | 'none', atRoot, rateLimit }` of the transaction's operation;
+ * `{ auth: 'required' | 'optional' | 'none', atRoot, listener: 'api' | 'metrics', rateLimit }` of the transaction's operation;
  * `rateLimit` is `{ limiter, per: ['ip' | 'user', ...] }` or null.
  */
 function ruleOf(t) {
@@ -365,6 +366,8 @@ hooks.beforeEach(
 
     // Dredd ignores `servers`, so it builds /api/v1/healthz; the ops endpoints live at the root.
     if (atServerRoot(t)) setUri(t, t.request.uri);
+    // /metrics has a listener of its own (METRICS_PORT); Dredd would ask the API's port.
+    if (ruleOf(t).listener === 'metrics') t.port = METRICS_PORT;
 
     // Dredd sends every header parameter, empty when it has no example (`If-None-Match: ""`).
     for (const [name, value] of Object.entries(t.request.headers)) if (value === '') setHeader(t, name, undefined);

@@ -24,7 +24,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { authModeOf } from '../../src/http/auth.js';
 import { rateLimitOf } from '../../src/http/rate-limit.js';
-import { loadApi, servedAtRoot } from '../../src/http/spec.js';
+import { listenerOf, loadApi, servedAtRoot } from '../../src/http/spec.js';
 import { specDocument } from '../../src/spec-document.js';
 import { startMailbox } from '../support/mailbox.js';
 import { freePort, waitFor200 } from '../support/net.js';
@@ -100,12 +100,15 @@ function runDredd(baseUrl: string, env: NodeJS.ProcessEnv): Promise<{ code: numb
 async function contractRules() {
   const api = await loadApi();
   const operations = Object.fromEntries(
-    api
-      .getOperations()
-      .map((op) => [
-        `${op.method.toUpperCase()} ${op.path}`,
-        { auth: authModeOf(op, api), atRoot: servedAtRoot(api, op.path), rateLimit: rateLimitOf(op, api) ?? null },
-      ]),
+    api.getOperations().map((op) => [
+      `${op.method.toUpperCase()} ${op.path}`,
+      {
+        auth: authModeOf(op, api),
+        atRoot: servedAtRoot(api, op.path),
+        listener: listenerOf(api, op.path),
+        rateLimit: rateLimitOf(op, api) ?? null,
+      },
+    ]),
   );
   return { document: specDocument(), operations };
 }
@@ -115,6 +118,7 @@ async function main(): Promise<number> {
   const surveyFile = join(dir, 'survey_data.json');
   copyFileSync(join(ROOT, 'data/survey_data.json'), surveyFile);
   const port = await freePort();
+  const metricsPort = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const authRateLimit = '5';
   // The service's mails go to a real SMTP server; each one it receives is written to mailDir,
@@ -131,6 +135,7 @@ async function main(): Promise<number> {
     ...process.env,
     HOST: '127.0.0.1',
     PORT: String(port),
+    METRICS_PORT: String(metricsPort),
     DATABASE_URL: `sqlite:${join(dir, 'contract.db')}`,
     JWT_SECRET: randomBytes(48).toString('base64url'),
     AUTH_RATE_LIMIT: authRateLimit,
@@ -175,6 +180,7 @@ async function main(): Promise<number> {
       CONTRACT_SURVEY_FILE: surveyFile,
       CONTRACT_MAIL_DIR: mailDir,
       CONTRACT_RULES: rulesFile,
+      CONTRACT_METRICS_PORT: String(metricsPort),
     };
     const { code, output, parserWarnings } = await runDredd(`${origin}/api/v1`, dreddEnv);
     exitCode = code;

@@ -11,6 +11,7 @@ import addFormats from 'ajv-formats';
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import type { Db } from '../../src/db/db.js';
+import { listenerOf } from '../../src/http/spec.js';
 import { checkAgainstSpec, type Service, sharedApi } from '../support/service.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -64,7 +65,7 @@ export interface SpecOperation {
   method: string;
   /** The path as the spec writes it, e.g. /active-sessions/{session_id}. */
   path: string;
-  /** Where it is served: /api/v1 or the server root. */
+  /** Where it is served: /api/v1 or the root (of the API's listener, or the metrics listener's). */
   prefix: string;
   parameters: SpecParameter[];
   body?: Schema;
@@ -85,7 +86,7 @@ export function specOperations(): SpecOperation[] {
         operationId: op.operationId,
         method: method.toUpperCase(),
         path,
-        prefix: item.servers?.[0]?.url === '/' ? '' : '/api/v1',
+        prefix: item['x-listener'] === 'metrics' || item.servers?.[0]?.url === '/' ? '' : '/api/v1',
         parameters: [...(item.parameters ?? []), ...(op.parameters ?? [])].map((p: Schema) => p as SpecParameter),
         body: media?.schema,
         bodyExample: media?.example,
@@ -484,8 +485,9 @@ export function rawRequest(url: string, req: RawRequest): Promise<RawResponse> {
  * body matches its schema, errors are the envelope with code equal to the status.
  */
 export async function checkedRequest(service: Service, req: RawRequest): Promise<RawResponse> {
-  const res = await rawRequest(service.url, req);
   const specPath = req.path.startsWith('/api/v1') ? req.path.slice('/api/v1'.length) : req.path;
+  const onMetrics = listenerOf(service.api, specPath.split('?')[0] as string) === 'metrics';
+  const res = await rawRequest(onMetrics ? service.metricsUrl : service.url, req);
   const headers = new Headers();
   for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers.set(k, v);
   const context = `${req.method} ${req.path.slice(0, 200)}`;
@@ -517,7 +519,16 @@ export async function pool<T, R>(items: T[], limit: number, run: (item: T, index
 // ---------------------------------------------------------------------------------------------
 // What the database holds
 
-export const CHECKED_TABLES = ['users', 'user_settings', 'training_profiles', 'sessions', 'spent_refresh_tokens', 'user_tokens', 'mail_outbox'] as const;
+export const CHECKED_TABLES = [
+  'users',
+  'user_settings',
+  'training_profiles',
+  'sessions',
+  'spent_refresh_tokens',
+  'user_tokens',
+  'mail_outbox',
+  'security_events',
+] as const;
 
 export interface Snapshot {
   counts: Record<string, number>;

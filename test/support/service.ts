@@ -5,8 +5,8 @@ import { createApp } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
 import type { Db } from '../../src/db/db.js';
 import { createHttpServer } from '../../src/http/http-server.js';
-import { type Api, loadApi, servedAtRoot } from '../../src/http/spec.js';
-import { createLogger } from '../../src/log.js';
+import { type Api, listenerOf, loadApi, servedAtRoot } from '../../src/http/spec.js';
+import { createLogger, type Logger } from '../../src/log.js';
 import type { OutboxWorker, WorkerOptions } from '../../src/mail/worker.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
 import { type Mailbox, startMailbox } from './mailbox.js';
@@ -34,6 +34,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
     port: 0,
     host: '127.0.0.1',
+    metricsPort: 0,
+    metricsHost: '127.0.0.1',
     databaseUrl: 'sqlite::memory:',
     jwtSecret: 'test-secret-that-is-long-enough-for-hs256-0123456789',
     accessTokenTtl: 1800,
@@ -96,6 +98,8 @@ export interface CallResult {
  * bare 500 fails the test.
  */
 export function checkAgainstSpec(api: Api, method: string, path: string, result: CallResult): void {
+  // CORS preflights are answered by @koa/cors and are not operations of the spec.
+  if (method === 'OPTIONS') return;
   const pathOnly = path.split('?')[0] as string;
   // The service routes strictly: a trailing slash names no operation (openapi-backend's matcher would ignore it).
   const operation =
@@ -124,6 +128,8 @@ export function checkAgainstSpec(api: Api, method: string, path: string, result:
 
 export interface Service {
   url: string;
+  /** The metrics listener (`/metrics`). */
+  metricsUrl: string;
   /** The listening HTTP server (for tests that watch its connections). */
   server: Server;
   api: Api;
@@ -135,6 +141,8 @@ export interface Service {
   purgeExpiredSessions(): Promise<number>;
   /** All of the server's periodic purge: sessions, mailed tokens and finished mails. */
   purgeExpired(): Promise<void>;
+  /** What SIGTERM starts: readiness answers 503 from now on. */
+  beginShutdown(): void;
   /** The app's mail outbox worker (running when the service was started with a mailbox). */
   mail: OutboxWorker;
   /** Another instance of the service on the same database (MySQL only). */
@@ -145,6 +153,8 @@ export interface Service {
 /** Mail for a test service: sent over SMTP to `mailbox` by a worker that polls often and retries soon. */
 export interface ServiceOptions {
   mailbox?: Mailbox;
+  /** Where the app logs; silent (or TEST_LOG_LEVEL) otherwise. */
+  logger?: Logger;
   worker?: Partial<WorkerOptions>;
 }
 
@@ -164,7 +174,7 @@ export async function listen(
     config,
     clock,
     api,
-    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    logger: options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     mailWorker: { ...TEST_WORKER, ...options.worker },
   });
   if (options.mailbox) app.mail.start();
@@ -172,6 +182,10 @@ export async function listen(
   server.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const metricsServer = createHttpServer(app.metricsKoa.callback(), config);
+  metricsServer.listen(0, '127.0.0.1');
+  await new Promise((resolve) => metricsServer.once('listening', resolve));
+  const metricsUrl = `http://127.0.0.1:${(metricsServer.address() as AddressInfo).port}`;
   async function call(method: string, path: string, options: CallOptions = {}): Promise<CallResult> {
     const headers: Record<string, string> = { ...options.headers };
     let body: string | undefined = options.rawBody;
@@ -180,8 +194,10 @@ export async function listen(
       headers['content-type'] ??= 'application/json';
     }
     if (options.token) headers.authorization = `Bearer ${options.token}`;
-    const prefix = servedAtRoot(api, path.split('?')[0] as string) ? '' : '/api/v1';
-    const res = await fetch(`${url}${prefix}${path}`, { method, headers, body });
+    const pathOnly = path.split('?')[0] as string;
+    const origin = listenerOf(api, pathOnly) === 'metrics' ? metricsUrl : url;
+    const prefix = servedAtRoot(api, pathOnly) ? '' : '/api/v1';
+    const res = await fetch(`${origin}${prefix}${path}`, { method, headers, body });
     const text = await res.text();
     const json = res.headers.get('content-type')?.startsWith('application/json');
     const result: CallResult = { status: res.status, body: text && json ? JSON.parse(text) : text || undefined, headers: res.headers };
@@ -189,12 +205,13 @@ export async function listen(
     return result;
   }
   const close = async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    for (const s of [server, metricsServer]) s.closeAllConnections();
+    await Promise.all([server, metricsServer].map((s) => new Promise((resolve) => s.close(resolve))));
     await app.close();
   };
   return {
     url,
+    metricsUrl,
     api,
     db,
     database,
@@ -205,6 +222,7 @@ export async function listen(
     purgeExpiredSessions: app.purgeExpiredSessions,
     purgeExpired: app.purgeExpired,
     mail: app.mail,
+    beginShutdown: app.beginShutdown,
   };
 }
 

@@ -5,7 +5,8 @@
  *
  * `createClient` takes the server's ORIGIN (e.g. `http://localhost:3000`), not the API root:
  * - `client.GET('/me')`, `client.POST('/login', …)`… call the API under `/api/v1`;
- * - `client.ops.GET('/healthz')` (and `/readyz`, `/metrics`) call the server root.
+ * - `client.ops.GET('/healthz')` (and `/readyz`) call the server root. `/metrics` is not in the
+ *   client: it is served on the metrics listener (METRICS_PORT), for Prometheus, not for apps.
  *
  * ```ts
  * const client = createClient('http://localhost:3000');
@@ -25,10 +26,10 @@ import type { components, operations, paths } from './api.js';
 export const API_PREFIX = '/api/v1';
 
 /** The operations served at the server root (their path items have `servers: [{url: /}]`). */
-type OpsPath = '/healthz' | '/readyz' | '/metrics';
+type OpsPath = '/healthz' | '/readyz';
 export type OpsPaths = Pick<paths, OpsPath>;
-/** The operations served under `/api/v1`. */
-export type ApiPaths = Omit<paths, OpsPath>;
+/** The operations served under `/api/v1` (the metrics listener's `/metrics` is neither). */
+export type ApiPaths = Omit<paths, OpsPath | '/metrics'>;
 
 export type { components, operations, paths } from './api.js';
 export type LoginRequest = components['schemas']['LoginRequest'];
