@@ -1,8 +1,6 @@
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type App, createApp } from '../src/app.js';
 import type { Config } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { SESSION_COUNT_MAX_AGE_MS } from '../src/ops/metrics.js';
