@@ -83,6 +83,7 @@ async function main(): Promise<void> {
     NODE_ENV: 'production',
     DATABASE_URL: db.url,
     JWT_SECRET: jwtSecret,
+    DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     AUTH_RATE_LIMIT: '0',
     LOGIN_FAILURE_LIMIT: '0',
     PUBLIC_RATE_LIMIT: '0',

@@ -101,6 +101,14 @@ export interface paths {
          *     Rate limited per client IP (`AUTH_RATE_LIMIT`), and failed attempts are limited per
          *     account and client IP (`LOGIN_FAILURE_LIMIT` per 15 minutes), so a guesser cannot
          *     lock out the owner logging in from elsewhere.
+         *
+         *     **Two-factor login**: once the user turned it on (`POST /mfa/totp/confirm`), the right
+         *     password alone answers 400 `Two-factor code required`; send `totp_code` (the 6 digits
+         *     the authenticator app shows; one step of clock drift either way is accepted) or
+         *     `recovery_code` with it. A wrong, reused or already-spent code is 400 `Invalid
+         *     two-factor code` and counts as a failed login. Each code logs in once: the same code
+         *     again within its 30 s window is refused. Accounts without a second factor (every
+         *     client of the seed documents) see no change, and the two fields are ignored for them.
          */
         post: operations["login"];
         delete?: never;
@@ -401,6 +409,64 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mfa/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start turning on two-factor login
+         * @description Makes a new TOTP secret (RFC 6238: SHA-1, 6 digits, 30 s steps) for the caller and
+         *     returns it three ways: as base32 `secret` to type in, as an `otpauth://` URI, and as
+         *     a QR code of that URI (an SVG image as a data URI) to scan with an authenticator app.
+         *     Two-factor login is not on until `POST /mfa/totp/confirm` proves the app has the
+         *     secret; asking again before that replaces the secret. 409 while two-factor login is
+         *     already on (turn it off first). The secret is stored encrypted (AES-256-GCM under
+         *     `DATA_ENCRYPTION_KEY`) and never shown again.
+         */
+        post: operations["startTotpSetup"];
+        /**
+         * Turn two-factor login off
+         * @description Needs the password and a current code from the authenticator app (or an unused
+         *     recovery code). Deletes the secret and the recovery codes. A wrong password or code
+         *     counts against the account's failure limit (`LOGIN_FAILURE_LIMIT`, shared with login);
+         *     rate limited per user and per client IP (`PASSWORD_RATE_LIMIT`).
+         */
+        delete: operations["disableTotp"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mfa/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn two-factor login on with a first code
+         * @description Checks a code from the authenticator app against the secret of `POST /mfa/totp`; when
+         *     it matches, two-factor login is on from now on, and the answer carries 10 single-use
+         *     recovery codes, shown this once and stored only hashed. Each recovery code logs in
+         *     once in place of an app code (for a lost phone). A wrong code is 400 and counts
+         *     against the account's failure limit (`LOGIN_FAILURE_LIMIT`). 409 when there is no
+         *     setup to confirm (none started, or already confirmed).
+         */
+        post: operations["confirmTotpSetup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/security-events": {
         parameters: {
             query?: never;
@@ -447,6 +513,52 @@ export interface paths {
          * @description The caller's account, training summary and settings. 404 when the account no longer exists.
          */
         get: operations["getMe"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete the caller's account
+         * @description Deletes the account and everything stored about it, in one transaction: the account,
+         *     its settings, training questionnaire, workouts, sessions and refresh tokens, mailed
+         *     tokens and queued mails, security log and two-factor secret. Every token of the
+         *     account is 401 from then on, and its username and email can be registered again. A
+         *     confirmation mail goes to the address through the outbox.
+         *
+         *     Needs the password, and with two-factor login on also `totp_code` (or an unused
+         *     `recovery_code`). A wrong password or code counts against the account's failure
+         *     limit (`LOGIN_FAILURE_LIMIT`, shared with login) and deletes nothing; rate limited per
+         *     user and per client IP (`PASSWORD_RATE_LIMIT`).
+         *
+         *     **What is kept** (GDPR Article 17(3) lets a service keep what it must): the
+         *     confirmation mail's row (the address and the username) until it is sent and then
+         *     7 days, for the operator to see it went out; the request log lines of the service
+         *     (client IP, user id, no bodies), as long as the operator keeps logs; database backups,
+         *     as long as the operator keeps them. Rate-limit counters keyed by the account's id
+         *     expire on their own within 15 minutes.
+         */
+        delete: operations["deleteMe"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download everything stored about the caller
+         * @description One JSON document with all the service holds about the caller (GDPR Articles 15 and
+         *     20): the account, settings, training questionnaire, workouts, active and past
+         *     sessions with their devices, and the security log, with `Content-Disposition:
+         *     attachment` so a browser saves it as `fitness-account-<username>-<date>.json`. No
+         *     secret is in it: no password hash, no token or token hash, no two-factor secret or
+         *     recovery code (only whether two-factor login is on). Writes an `account_exported`
+         *     event. Rate limited per user (`EXPORT_RATE_LIMIT`, default 5 per hour).
+         */
+        get: operations["exportMe"];
         put?: never;
         post?: never;
         delete?: never;
@@ -656,10 +768,13 @@ export interface components {
          *     `unsupported_media_type`; `headers_too_large`; `rate_limited`; `survey_data_invalid`,
          *     `survey_data_unavailable`; `internal_error`; `not_implemented`; `service_unavailable`;
          *     `account_suspended`: an operator suspended the account (login and refresh);
-         *     `invalid_cursor`: a `cursor` this service did not give out.
+         *     `invalid_cursor`: a `cursor` this service did not give out; `two_factor_required`,
+         *     `invalid_two_factor_code` (login, account deletion, turning two-factor off);
+         *     `two_factor_already_enabled`, `two_factor_not_enabled`, `two_factor_setup_missing`
+         *     (409s of the two-factor operations).
          * @enum {string}
          */
-        ErrorId: "validation_failed" | "invalid_json" | "bad_request" | "username_taken" | "email_taken" | "invalid_user_id" | "user_not_found" | "invalid_password" | "too_many_tokens" | "invalid_current_password" | "same_password" | "unknown_country" | "invalid_verification_token" | "invalid_reset_token" | "unauthorized" | "not_found" | "account_not_found" | "session_not_found" | "survey_data_not_found" | "method_not_allowed" | "request_timeout" | "email_already_verified" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "rate_limited" | "survey_data_invalid" | "survey_data_unavailable" | "internal_error" | "not_implemented" | "service_unavailable" | "account_suspended" | "invalid_cursor";
+        ErrorId: "validation_failed" | "invalid_json" | "bad_request" | "username_taken" | "email_taken" | "invalid_user_id" | "user_not_found" | "invalid_password" | "too_many_tokens" | "invalid_current_password" | "same_password" | "unknown_country" | "invalid_verification_token" | "invalid_reset_token" | "unauthorized" | "not_found" | "account_not_found" | "session_not_found" | "survey_data_not_found" | "method_not_allowed" | "request_timeout" | "email_already_verified" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "rate_limited" | "survey_data_invalid" | "survey_data_unavailable" | "internal_error" | "not_implemented" | "service_unavailable" | "account_suspended" | "invalid_cursor" | "two_factor_required" | "invalid_two_factor_code" | "two_factor_already_enabled" | "two_factor_not_enabled" | "two_factor_setup_missing";
         /**
          * Format: int32
          * @description The HTTP status repeated in the body (seed 003's `code`), always 200 here.
@@ -759,6 +874,8 @@ export interface components {
             password: string;
             /** @description End every other session of the user first (default false). */
             revoke_others?: boolean;
+            totp_code?: components["schemas"]["TotpCode"];
+            recovery_code?: components["schemas"]["RecoveryCode"];
         };
         LoginResult: {
             code: components["schemas"]["SuccessCode"];
@@ -904,6 +1021,88 @@ export interface components {
             /** @description The `cursor` of the next page; null on the last. */
             next_cursor: string | null;
         };
+        /** @description The 6-digit code an authenticator app shows now. */
+        TotpCode: string;
+        /** @description One of the recovery codes given when two-factor login was turned on (letter case, dashes and spaces do not matter). */
+        RecoveryCode: string;
+        TotpSetup: {
+            /** @description The secret in base32, for typing into an authenticator app. */
+            secret: string;
+            /** @description The `otpauth://totp/...` URI (Key Uri Format) of the secret. */
+            otpauth_uri: string;
+            /** @description A QR code of `otpauth_uri`, as an SVG image in a `data:image/svg+xml;base64,` URI. */
+            qr_code: string;
+        };
+        TotpCodeRequest: {
+            code: components["schemas"]["TotpCode"];
+        };
+        TotpEnabled: {
+            message: string;
+            /** @description Ten single-use codes, shown this once. */
+            recovery_codes: string[];
+        };
+        DisableTotpRequest: {
+            password: string;
+            /** @description A code from the authenticator app, or an unused recovery code. */
+            code: string;
+        };
+        DeleteAccountRequest: {
+            password: string;
+            totp_code?: components["schemas"]["TotpCode"];
+            recovery_code?: components["schemas"]["RecoveryCode"];
+        };
+        ExportedAccount: {
+            id: components["schemas"]["PublicUserId"];
+            username: components["schemas"]["Username"];
+            email: components["schemas"]["Email"];
+            email_verified: boolean;
+            full_name: string | null;
+            account_status: components["schemas"]["AccountStatus"];
+            plan: components["schemas"]["Plan"];
+            avatar: string | null;
+            bio: string | null;
+            tags: components["schemas"]["Tags"];
+            country: string | null;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+            /** Format: date-time */
+            last_login: string | null;
+            two_factor_enabled: boolean;
+        };
+        ExportedWorkout: {
+            completed_at: components["schemas"]["Timestamp"];
+        };
+        ExportedSession: {
+            session_id: components["schemas"]["SessionId"];
+            created_at: components["schemas"]["Timestamp"];
+            expires_at: components["schemas"]["Timestamp"];
+            last_used_at: components["schemas"]["Timestamp"];
+            /** Format: date-time */
+            revoked_at: string | null;
+            user_agent: string | null;
+            ip_address: string | null;
+        };
+        /** @description `training_profile` (the questionnaire as stored) is absent until it is first answered. */
+        AccountExport: {
+            format: components["schemas"]["ExportFormat"];
+            exported_at: components["schemas"]["Timestamp"];
+            account: components["schemas"]["ExportedAccount"];
+            settings: components["schemas"]["Settings"];
+            training_profile?: components["schemas"]["TrainingProfileView"];
+            workouts: components["schemas"]["ExportedWorkout"][];
+            sessions: components["schemas"]["ExportedSession"][];
+            security_events: components["schemas"]["SecurityEvent"][];
+        };
+        /**
+         * @description The version of the export document's layout.
+         * @enum {string}
+         */
+        ExportFormat: "fitness-account-export/1";
+        /**
+         * @description `enterprise` accounts have no session limit.
+         * @enum {string}
+         */
+        Plan: "standard" | "enterprise";
         UserProfile: {
             id: components["schemas"]["PublicUserId"];
             username: components["schemas"]["Username"];
@@ -1697,7 +1896,7 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResult"];
                 };
             };
-            /** @description `User not found`, `Invalid password`, `Account suspended` (an operator suspended the account; only after the right password), `Too many tokens`, `Invalid request` (the body breaks the spec; `errors` says where) or `Request body is not valid JSON`. */
+            /** @description `User not found`, `Invalid password`, `Two-factor code required`, `Invalid two-factor code`, `Account suspended` (an operator suspended the account; only after the right password), `Too many tokens`, `Invalid request` (the body breaks the spec; `errors` says where) or `Request body is not valid JSON`. */
             400: {
                 headers: {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
@@ -2298,6 +2497,220 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    startTotpSetup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new secret, not yet active. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "secret": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+                     *       "otpauth_uri": "otpauth://totp/Fitness%20App:fit_user123?issuer=Fitness%20App&secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&algorithm=SHA1&digits=6&period=30",
+                     *       "qr_code": "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciLz4="
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TotpSetup"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `Two-factor login is already on`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 409,
+                     *       "text": "Two-factor login is already on",
+                     *       "error": "two_factor_already_enabled"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    disableTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "password": "SecurePass123!",
+                 *       "code": "492039"
+                 *     }
+                 */
+                "application/json": components["schemas"]["DisableTotpRequest"];
+            };
+        };
+        responses: {
+            /** @description Two-factor login is off. */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Two-factor login turned off"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MessageResponse"];
+                };
+            };
+            /** @description `Invalid current password`, `Invalid two-factor code`, `Invalid request` (the body breaks the spec; `errors` says where) or `Request body is not valid JSON`. */
+            400: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 400,
+                     *       "text": "Invalid two-factor code",
+                     *       "error": "invalid_two_factor_code"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            401: components["responses"]["LimitedUnauthorized"];
+            /** @description `Two-factor login is off`. */
+            409: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 409,
+                     *       "text": "Two-factor login is off",
+                     *       "error": "two_factor_not_enabled"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            413: components["responses"]["LimitedPayloadTooLarge"];
+            415: components["responses"]["LimitedUnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    confirmTotpSetup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "code": "492039"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TotpCodeRequest"];
+            };
+        };
+        responses: {
+            /** @description Two-factor login is on. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Two-factor login turned on",
+                     *       "recovery_codes": [
+                     *         "k7dm-3qxa-9fhe-2wpn",
+                     *         "tz4c-8ybr-mu6e-jsa3",
+                     *         "5nvq-h2dk-xe7w-ra9m",
+                     *         "bq3s-wk8z-4mfy-c6tu",
+                     *         "e9jr-2xnh-v5qa-kd7p",
+                     *         "w6ty-mc3e-8bzs-n2qf",
+                     *         "3hpx-q9ka-7dve-uy4c",
+                     *         "z2mf-6sjn-wt8r-e5hb",
+                     *         "8cwq-u4yd-kz3m-x7ae",
+                     *         "r5ne-t9hs-2qcv-m6wy"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TotpEnabled"];
+                };
+            };
+            /** @description `Invalid two-factor code`, `Invalid request` (the body breaks the spec; `errors` says where) or `Request body is not valid JSON`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 400,
+                     *       "text": "Invalid two-factor code",
+                     *       "error": "invalid_two_factor_code"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description `No two-factor setup to confirm`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 409,
+                     *       "text": "No two-factor setup to confirm",
+                     *       "error": "two_factor_setup_missing"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     listSecurityEvents: {
         parameters: {
             query?: {
@@ -2438,6 +2851,157 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "password": "SecurePass123!"
+                 *     }
+                 */
+                "application/json": components["schemas"]["DeleteAccountRequest"];
+            };
+        };
+        responses: {
+            /** @description The account is deleted. */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Account deleted"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MessageResponse"];
+                };
+            };
+            /** @description `Invalid current password`, `Two-factor code required`, `Invalid two-factor code`, `Invalid request` (the body breaks the spec; `errors` says where) or `Request body is not valid JSON`. */
+            400: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 400,
+                     *       "text": "Invalid current password",
+                     *       "error": "invalid_current_password"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            401: components["responses"]["LimitedUnauthorized"];
+            413: components["responses"]["LimitedPayloadTooLarge"];
+            415: components["responses"]["LimitedUnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    exportMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's data. */
+            200: {
+                headers: {
+                    /** @description `attachment; filename="fitness-account-<username>-<YYYY-MM-DD>.json"` */
+                    "Content-Disposition"?: string;
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "format": "fitness-account-export/1",
+                     *       "exported_at": "2026-06-20T14:30:00Z",
+                     *       "account": {
+                     *         "id": "usr_42",
+                     *         "username": "fit_user123",
+                     *         "email": "user@example.com",
+                     *         "email_verified": true,
+                     *         "full_name": "Alex Johnson",
+                     *         "account_status": "active",
+                     *         "plan": "standard",
+                     *         "avatar": null,
+                     *         "bio": null,
+                     *         "tags": [],
+                     *         "country": "DE",
+                     *         "created_at": "2026-01-02T09:00:00Z",
+                     *         "updated_at": "2026-06-01T18:20:00Z",
+                     *         "last_login": "2026-06-20T14:29:58Z",
+                     *         "two_factor_enabled": false
+                     *       },
+                     *       "settings": {
+                     *         "notifications": {
+                     *           "email": true,
+                     *           "push": false
+                     *         },
+                     *         "privacy": {
+                     *           "profile_visibility": "public"
+                     *         }
+                     *       },
+                     *       "workouts": [
+                     *         {
+                     *           "completed_at": "2026-06-19T07:15:00Z"
+                     *         }
+                     *       ],
+                     *       "sessions": [
+                     *         {
+                     *           "session_id": "sess_4fJ9kQ2mX7pL1vR8tY3wZ6",
+                     *           "created_at": "2026-06-20T14:29:58Z",
+                     *           "expires_at": "2026-07-20T14:29:58Z",
+                     *           "last_used_at": "2026-06-20T14:29:58Z",
+                     *           "revoked_at": null,
+                     *           "user_agent": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+                     *           "ip_address": "192.168.1.10"
+                     *         }
+                     *       ],
+                     *       "security_events": [
+                     *         {
+                     *           "id": 42,
+                     *           "type": "login_succeeded",
+                     *           "occurred_at": "2026-06-20T14:29:58Z",
+                     *           "ip_address": "192.168.1.10",
+                     *           "user_agent": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+                     *           "session_id": "sess_4fJ9kQ2mX7pL1vR8tY3wZ6"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AccountExport"];
+                };
+            };
+            400: components["responses"]["LimitedBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            415: components["responses"]["LimitedUnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

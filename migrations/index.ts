@@ -13,6 +13,7 @@ import * as createMailOutbox from './20261201000005_create_mail_outbox.js';
 import * as addLoginCount from './20261201000006_add_login_count.js';
 import * as createSecurityEvents from './20261201000007_create_security_events.js';
 import * as addMailPayload from './20261201000008_add_mail_payload.js';
+import * as createTwoFactor from './20261201000009_create_two_factor.js';
 
 /** Every migration by name, in the order they run. Add new ones here. */
 export const migrations: Record<string, Knex.Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261201000006_add_login_count': addLoginCount,
   '20261201000007_create_security_events': createSecurityEvents,
   '20261201000008_add_mail_payload': addMailPayload,
+  '20261201000009_create_two_factor': createTwoFactor,
 };

@@ -2,7 +2,6 @@ import cors from '@koa/cors';
 import Koa from 'koa';
 import { createAuthHandlers } from './auth/auth.handlers.js';
 import { createAuthService } from './auth/auth.service.js';
-import { createPasswordCheck } from './auth/password-check.js';
 import { createPasswordResetService, PASSWORD_RESET, PASSWORD_RESET_TEMPLATE } from './auth/password-reset.service.js';
 import { createRefreshService, type SessionLifetimes } from './auth/refresh.service.js';
 import { createSessionsRepository } from './auth/sessions.repository.js';
@@ -10,6 +9,7 @@ import { createSpentRefreshTokensRepository } from './auth/spent-refresh-tokens.
 import { createTokenService } from './auth/tokens.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
+import { createDataCipher } from './data-cipher.js';
 import type { Db } from './db/db.js';
 import { createDocsRouter } from './http/docs.js';
 import { errorMiddleware } from './http/errors.js';
@@ -22,13 +22,20 @@ import { createOutboxRepository } from './mail/outbox.repository.js';
 import { loadTemplates } from './mail/templates.js';
 import { logTransport, type MailTransport, smtpTransport } from './mail/transport.js';
 import { createOutboxWorker, type OutboxWorker, type WorkerOptions } from './mail/worker.js';
+import { createTwoFactorHandlers } from './mfa/two-factor.handlers.js';
+import { createTwoFactorRepository } from './mfa/two-factor.repository.js';
+import { createTwoFactor } from './mfa/two-factor.service.js';
 import type { HandlerMap } from './operations.js';
 import { createMetrics } from './ops/metrics.js';
 import { createOpsHandlers } from './ops/ops.handlers.js';
+import { ACCOUNT_DELETED, ACCOUNT_DELETED_TEMPLATE, createAccountDeletion } from './privacy/account-deletion.js';
+import { createAccountExport } from './privacy/account-export.js';
+import { createPrivacyHandlers } from './privacy/privacy.handlers.js';
 import { createProfileHandlers } from './profile/profile.handlers.js';
 import { createProfileRepository, PERSON_QUERY } from './profile/profile.repository.js';
 import { createProfileService } from './profile/profile.service.js';
 import { createWorkoutsRepository } from './profile/workouts.repository.js';
+import { createPasswordCheck } from './security/password-check.js';
 import { createSecurityHandlers } from './security/security.handlers.js';
 import { createSecurityLog, NEW_SIGN_IN, NEW_SIGN_IN_TEMPLATE } from './security/security-log.js';
 import { createSurveyHandlers } from './survey/survey.handlers.js';
@@ -104,6 +111,14 @@ export async function createApp(deps: AppDeps): Promise<App> {
     accountOf: (id, exec) => users.findById(id, exec),
   });
   const passwordCheck = createPasswordCheck(limiter('login_fail', config.loginFailureLimit, 15 * 60));
+  const twoFactor = createTwoFactor({
+    db,
+    factors: createTwoFactorRepository(db),
+    cipher: createDataCipher(config.dataEncryptionKey),
+    passwordCheck,
+    securityLog,
+    clock,
+  });
   const metrics = createMetrics(db, () => sessions.countAllActive(clock()), clock);
   const auth = createAuthService({
     db,
@@ -116,6 +131,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     lifetimes,
     passwordCheck,
     securityLog,
+    twoFactor,
     onLoginOutcome: metrics.countLogin,
   });
   const refresh = createRefreshService({ db, sessions, spent: createSpentRefreshTokensRepository(db), tokens, clock, lifetimes, securityLog });
@@ -132,17 +148,22 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   const survey = createSurveyService(config.surveyDataFile, { recheckMs: config.surveyRecheckMs, clock });
   const training = createTrainingService({ db, training: createTrainingRepository(db), users, survey, clock });
+  const people = createProfileRepository(db);
+  const workouts = createWorkoutsRepository(db);
   const profile = createProfileService({
     db,
     users,
-    people: createProfileRepository(db),
-    workouts: createWorkoutsRepository(db),
+    people,
+    workouts,
     training,
     survey,
     verification,
     securityLog,
     clock,
   });
+
+  const deletion = createAccountDeletion({ db, users, outbox, passwordCheck, twoFactor, clock });
+  const exporter = createAccountExport({ db, people, workouts, sessions, securityLog, twoFactor, clock });
 
   let shuttingDown = false;
 
@@ -153,6 +174,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     ...createProfileHandlers(profile),
     ...createTrainingHandlers(training),
     ...createSecurityHandlers(securityLog),
+    ...createTwoFactorHandlers(twoFactor),
+    ...createPrivacyHandlers({ deletion, exporter }),
     ...createOpsHandlers({ db, metrics, isShuttingDown: () => shuttingDown }),
   } satisfies HandlerMap;
 
@@ -168,6 +191,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       mail: limiter('mail_user', config.mailRateLimit, 3600),
       password: limiter('password', config.passwordRateLimit, 60),
       public: limiter('public', config.publicRateLimit, 60),
+      export: limiter('export', config.exportRateLimit, 3600),
     },
   });
 
@@ -176,8 +200,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
     db,
     outbox,
     transport,
-    templates: loadTemplates([VERIFY_EMAIL_TEMPLATE, PASSWORD_RESET_TEMPLATE, NEW_SIGN_IN_TEMPLATE]),
-    composers: { [VERIFY_EMAIL]: verification.compose, [PASSWORD_RESET]: passwordReset.compose, [NEW_SIGN_IN]: securityLog.compose },
+    templates: loadTemplates([VERIFY_EMAIL_TEMPLATE, PASSWORD_RESET_TEMPLATE, NEW_SIGN_IN_TEMPLATE, ACCOUNT_DELETED_TEMPLATE]),
+    composers: {
+      [VERIFY_EMAIL]: verification.compose,
+      [PASSWORD_RESET]: passwordReset.compose,
+      [NEW_SIGN_IN]: securityLog.compose,
+      [ACCOUNT_DELETED]: deletion.compose,
+    },
     clock,
     logger,
     options: deps.mailWorker,

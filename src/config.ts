@@ -13,6 +13,8 @@ export interface Config {
   /** `sqlite:<file>` or `mysql://user:pass@host:port/db`. */
   databaseUrl: string;
   jwtSecret: string;
+  /** AES-256 key (32 bytes) that encrypts secrets at rest (two-factor secrets). */
+  dataEncryptionKey: Buffer;
   /** Lifetime of an access token, in seconds. */
   accessTokenTtl: number;
   /** How long a session lives after its last login or refresh, in seconds (a refresh token's lifetime). */
@@ -44,6 +46,8 @@ export interface Config {
    * a signed-in user (argon2 time); 0 turns it off.
    */
   passwordRateLimit: number;
+  /** Exports (GET /me/export) per user per hour; 0 turns it off. */
+  exportRateLimit: number;
   /** Requests per minute per client IP on get_user_details and the availability checks; 0 turns it off. */
   publicRateLimit: number;
   /** Failed logins (and failed password checks of a signed-in user) per account and client IP per 15 minutes; 0 turns it off. */
@@ -89,7 +93,6 @@ type Env = Record<string, string | undefined>;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const MIN_SECRET_BYTES = 32;
 export const DEFAULT_DATABASE_URL = 'sqlite:var/app.db';
-const GENERATED_SECRET_FILE = 'var/jwt-secret';
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -169,29 +172,53 @@ function trustProxy(env: Env): number {
 }
 
 /**
- * The JWT secret: JWT_SECRET when set; outside production a random one generated once and kept
- * in var/ so tokens survive restarts. Returns the secret and a warning to log, if any.
+ * A secret from the environment (`name`) when set; outside production one generated once and
+ * kept in `file` (mode 0600) so that it survives restarts. Returns it and a warning to log.
  */
-function jwtSecret(env: Env, production: boolean): { secret: string; warning?: string } {
-  const given = env.JWT_SECRET;
+function keptSecret(
+  env: Env,
+  production: boolean,
+  secret: { name: string; file: string; check: (value: string) => string | undefined; make: () => string },
+): { value: string; warning?: string } {
+  const given = env[secret.name];
   if (given !== undefined && given !== '') {
-    if (Buffer.byteLength(given) < MIN_SECRET_BYTES) {
-      throw new ConfigError(`JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes long`);
-    }
-    return { secret: given };
+    const problem = secret.check(given);
+    if (problem) throw new ConfigError(`${secret.name} ${problem}`);
+    return { value: given };
   }
-  if (production) throw new ConfigError('JWT_SECRET is required when NODE_ENV=production');
+  if (production) throw new ConfigError(`${secret.name} is required when NODE_ENV=production`);
   try {
-    const kept = readFileSync(GENERATED_SECRET_FILE, 'utf8').trim();
-    if (Buffer.byteLength(kept) >= MIN_SECRET_BYTES) return { secret: kept };
+    const kept = readFileSync(secret.file, 'utf8').trim();
+    if (!secret.check(kept)) return { value: kept };
   } catch {
-    // No kept secret yet: make one below.
+    // None kept yet: make one below.
   }
-  const secret = randomBytes(48).toString('base64url');
-  mkdirSync(dirname(GENERATED_SECRET_FILE), { recursive: true });
-  writeFileSync(GENERATED_SECRET_FILE, `${secret}\n`, { mode: 0o600 });
-  return { secret, warning: `JWT_SECRET is not set: using a generated secret kept in ${GENERATED_SECRET_FILE}` };
+  const value = secret.make();
+  mkdirSync(dirname(secret.file), { recursive: true });
+  writeFileSync(secret.file, `${value}\n`, { mode: 0o600 });
+  return { value, warning: `${secret.name} is not set: using a generated one kept in ${secret.file}` };
 }
+
+const JWT_SECRET = {
+  name: 'JWT_SECRET',
+  file: 'var/jwt-secret',
+  check: (value: string) => (Buffer.byteLength(value) < MIN_SECRET_BYTES ? `must be at least ${MIN_SECRET_BYTES} bytes long` : undefined),
+  make: () => randomBytes(48).toString('base64url'),
+};
+
+/** The data key's bytes: 64 hex digits, or 32 bytes in base64 or base64url. */
+function keyBytes(value: string): Buffer | undefined {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(value)) return Buffer.from(value, 'base64');
+  return undefined;
+}
+
+const DATA_ENCRYPTION_KEY = {
+  name: 'DATA_ENCRYPTION_KEY',
+  file: 'var/data-encryption-key',
+  check: (value: string) => (keyBytes(value)?.length === 32 ? undefined : 'must be 32 bytes as 64 hex digits or base64 (openssl rand -base64 32)'),
+  make: () => randomBytes(32).toString('base64'),
+};
 
 /** The HTTP server's bounds on slow and idle clients. */
 function httpLimits(env: Env): Pick<Config, 'httpHeadersTimeoutMs' | 'httpRequestTimeoutMs' | 'httpKeepAliveTimeoutMs' | 'httpMaxConnections'> {
@@ -215,7 +242,8 @@ function httpLimits(env: Env): Pick<Config, 'httpHeadersTimeoutMs' | 'httpReques
 /** Parses the environment. Throws ConfigError with a message naming the bad variable. */
 export function loadConfig(env: Env): { config: Config; warnings: string[] } {
   const production = env.NODE_ENV === 'production';
-  const { secret, warning } = jwtSecret(env, production);
+  const jwt = keptSecret(env, production, JWT_SECRET);
+  const dataKey = keptSecret(env, production, DATA_ENCRYPTION_KEY);
   const accessTokenTtl = integer(env, 'ACCESS_TOKEN_TTL', 1800, 60, 86400 * 30);
   const refreshTokenTtl = integer(env, 'REFRESH_TOKEN_TTL', 30 * 86400, 60, 365 * 86400);
   const sessionMaxLifetime = integer(env, 'SESSION_MAX_LIFETIME', 90 * 86400, 60, 365 * 86400);
@@ -229,7 +257,8 @@ export function loadConfig(env: Env): { config: Config; warnings: string[] } {
     metricsPort: integer(env, 'METRICS_PORT', 9464, 0, 65535),
     metricsHost: env.METRICS_HOST || '127.0.0.1',
     databaseUrl: databaseUrl(env),
-    jwtSecret: secret,
+    jwtSecret: jwt.value,
+    dataEncryptionKey: keyBytes(dataKey.value) as Buffer,
     accessTokenTtl,
     refreshTokenTtl,
     sessionMaxLifetime,
@@ -246,6 +275,7 @@ export function loadConfig(env: Env): { config: Config; warnings: string[] } {
     loginFailureLimit: integer(env, 'LOGIN_FAILURE_LIMIT', 10, 0, 1_000_000),
     passwordRateLimit: integer(env, 'PASSWORD_RATE_LIMIT', 10, 0, 1_000_000),
     publicRateLimit: integer(env, 'PUBLIC_RATE_LIMIT', 60, 0, 1_000_000),
+    exportRateLimit: integer(env, 'EXPORT_RATE_LIMIT', 5, 0, 1_000_000),
     rateLimitStore,
     redisUrl: redisUrl(env, rateLimitStore),
     redisKeyPrefix: env.REDIS_KEY_PREFIX || 'fitness-account-api:',
@@ -260,5 +290,5 @@ export function loadConfig(env: Env): { config: Config; warnings: string[] } {
     shutdownDrainMs: integer(env, 'SHUTDOWN_DRAIN_MS', 1000, 0, 8000),
     ...httpLimits(env),
   };
-  return { config, warnings: warning ? [warning] : [] };
+  return { config, warnings: [jwt.warning, dataKey.warning].filter((w) => w !== undefined) };
 }

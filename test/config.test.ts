@@ -4,16 +4,18 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 
 const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long';
+const DATA_KEY = Buffer.alloc(32, 9).toString('base64');
+const KEYS = { JWT_SECRET: SECRET, DATA_ENCRYPTION_KEY: DATA_KEY };
 
-/** loadConfig with a valid JWT secret, so no secret file is written. */
+/** loadConfig with a valid JWT secret and data key, so no secret file is written. */
 function load(env: Record<string, string | undefined> = {}) {
-  return loadConfig({ JWT_SECRET: SECRET, ...env });
+  return loadConfig({ ...KEYS, ...env });
 }
 
 /** The ConfigError loadConfig throws for this environment. */
 function configError(env: Record<string, string | undefined>): ConfigError {
   try {
-    loadConfig({ JWT_SECRET: SECRET, ...env });
+    loadConfig({ ...KEYS, ...env });
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
     return err as ConfigError;
@@ -207,16 +209,38 @@ describe('loadConfig', () => {
   it('when JWT_SECRET is missing outside production, then a generated secret of at least 32 bytes is used', () => {
     // Writes or reads var/jwt-secret (git-ignored) relative to the working directory.
     const kept = existsSync('var/jwt-secret');
-    const { config, warnings } = loadConfig({});
+    const { config, warnings } = loadConfig({ DATA_ENCRYPTION_KEY: DATA_KEY });
     expect(Buffer.byteLength(config.jwtSecret)).toBeGreaterThanOrEqual(32);
     if (!kept) {
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toContain('JWT_SECRET');
     }
     // The generated secret is kept, so tokens survive a restart.
-    const again = loadConfig({});
+    const again = loadConfig({ DATA_ENCRYPTION_KEY: DATA_KEY });
     expect(again.config.jwtSecret).toBe(config.jwtSecret);
     expect(again.warnings).toEqual([]);
+  });
+
+  it('when DATA_ENCRYPTION_KEY is given as hex, base64 or base64url, then it is its 32 bytes; anything else names the variable', () => {
+    const key = Buffer.from(Array.from({ length: 32 }, (_, i) => i * 7));
+    for (const text of [key.toString('hex'), key.toString('base64'), key.toString('base64url')]) {
+      expect(load({ DATA_ENCRYPTION_KEY: text }).config.dataEncryptionKey).toEqual(key);
+    }
+    for (const bad of ['short', key.subarray(0, 31).toString('hex'), `${key.toString('hex')}00`]) {
+      expect(configError({ DATA_ENCRYPTION_KEY: bad }).message).toBe(
+        'DATA_ENCRYPTION_KEY must be 32 bytes as 64 hex digits or base64 (openssl rand -base64 32)',
+      );
+    }
+    expect(configError({ NODE_ENV: 'production', SMTP_URL: 'smtp://mail:587', DATA_ENCRYPTION_KEY: undefined }).message).toBe(
+      'DATA_ENCRYPTION_KEY is required when NODE_ENV=production',
+    );
+  });
+
+  it('when DATA_ENCRYPTION_KEY is missing outside production, then one is generated once and kept', () => {
+    // Writes or reads var/data-encryption-key (git-ignored) relative to the working directory.
+    const first = loadConfig({ JWT_SECRET: SECRET });
+    expect(first.config.dataEncryptionKey).toHaveLength(32);
+    expect(loadConfig({ JWT_SECRET: SECRET }).config.dataEncryptionKey).toEqual(first.config.dataEncryptionKey);
   });
 
   it.each([

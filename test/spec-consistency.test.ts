@@ -200,7 +200,14 @@ describe('the operations of openapi.yaml', () => {
   it('when the operations are counted, then the two seed documents give 18, the ops tag 3 more, staying signed in and recovery 5 more, and the security tag the rest', () => {
     const ops = operations().filter(([, op]) => op.tags?.includes('ops'));
     const security = operations().filter(([, op]) => op.tags?.includes('security'));
-    expect(security.map(([name]) => name).sort()).toEqual(['GET /security-events']);
+    expect(security.map(([name]) => name).sort()).toEqual([
+      'DELETE /me',
+      'DELETE /mfa/totp',
+      'GET /me/export',
+      'GET /security-events',
+      'POST /mfa/totp',
+      'POST /mfa/totp/confirm',
+    ]);
     expect(operations()).toHaveLength(26 + security.length);
     expect(ops.map(([name]) => name).sort()).toEqual(['GET /healthz', 'GET /metrics', 'GET /readyz']);
     const recovery = ['POST /token/refresh', 'POST /email/verify', 'POST /email/verification', 'POST /password/forgot', 'POST /password/reset'];
@@ -226,6 +233,9 @@ describe('the operations of openapi.yaml', () => {
         'checkEmailAvailability',
         'checkUsernameAvailability',
         'createUser',
+        'deleteMe',
+        'disableTotp',
+        'exportMe',
         'forgotPassword',
         'getUserDetails',
         'login',
@@ -286,7 +296,11 @@ describe('the 400 answers of every operation', () => {
     register: [...NAMES, ...BODY],
     createUser: [...NAMES, ...BODY],
     getUserDetails: ['Invalid user_id', 'User not found'],
-    login: ['User not found', 'Invalid password', 'Account suspended', 'Too many tokens', ...BODY],
+    login: ['User not found', 'Invalid password', 'Two-factor code required', 'Invalid two-factor code', 'Account suspended', 'Too many tokens', ...BODY],
+    deleteMe: ['Invalid current password', 'Two-factor code required', 'Invalid two-factor code', ...BODY],
+    disableTotp: ['Invalid current password', 'Invalid two-factor code', ...BODY],
+    confirmTotpSetup: ['Invalid two-factor code', ...BODY],
+    listSecurityEvents: ['Invalid cursor', 'Invalid request'],
     changePassword: ['Invalid current password', 'New password must differ from the current password', ...BODY],
     refreshToken: ['Account suspended', ...BODY],
     verifyEmail: ['Invalid or expired verification token', ...BODY],

@@ -24,7 +24,8 @@ export function createAuthHandlers(services: { auth: AuthService; refresh: Refre
   const { auth: service, refresh, passwordReset } = services;
   return {
     login: async ({ body, client }) => {
-      const result = await service.login(body.username, body.password, body.revoke_others === true, client);
+      const credentials = { username: body.username, password: body.password, totpCode: body.totp_code, recoveryCode: body.recovery_code };
+      const result = await service.login(credentials, body.revoke_others === true, client);
       const { user } = result;
       return {
         status: 200,

@@ -3,12 +3,13 @@ import type { AuthContext, CallerView, ClientInfo } from '../caller.js';
 import type { Clock } from '../clock.js';
 import { type Db, type Executor, transaction } from '../db/db.js';
 import { AppError, Errors } from '../errors.js';
+import type { FactorProof, TwoFactor } from '../mfa/two-factor.service.js';
 import { hashPassword, matchPassword, spendDecoyVerification } from '../passwords.js';
 import { hashSecret, newSecret } from '../secrets.js';
+import type { PasswordCheck } from '../security/password-check.js';
 import type { SecurityLog } from '../security/security-log.js';
 import type { UserTokensRepository } from '../users/user-tokens.repository.js';
 import type { User, UsersRepository } from '../users/users.repository.js';
-import type { PasswordCheck } from './password-check.js';
 import { type SessionLifetimes, sessionEnd } from './refresh.service.js';
 import type { NewSession, Session, SessionsRepository } from './sessions.repository.js';
 import type { TokenClaims, TokenService } from './tokens.js';
@@ -27,6 +28,16 @@ export interface AuthDeps {
   /** The per-account failure limit of logins and password checks. */
   passwordCheck: PasswordCheck;
   securityLog: SecurityLog;
+  /** The second factor of accounts that turned it on. */
+  twoFactor: Pick<TwoFactor, 'check' | 'spend'>;
+}
+
+export interface Credentials {
+  username: string;
+  password: string;
+  /** With two-factor login on: a code of the authenticator app, or a recovery code. */
+  totpCode?: string;
+  recoveryCode?: string;
 }
 
 export interface LoginResult {
@@ -48,7 +59,7 @@ const UNLIMITED = -1;
 export type AuthService = ReturnType<typeof createAuthService>;
 
 export function createAuthService(deps: AuthDeps) {
-  const { db, users, sessions, userTokens, tokens, clock, passwordCheck, securityLog } = deps;
+  const { db, users, sessions, userTokens, tokens, clock, passwordCheck, securityLog, twoFactor } = deps;
   const limited = (user: User) => user.plan !== 'enterprise';
 
   /** Why a login could not write its user's row after the password verified: the user is gone, suspended, or the password changed. */
@@ -56,6 +67,40 @@ export function createAuthService(deps: AuthDeps) {
     const now = await users.findById(verified.id, exec);
     if (!now) return Errors.userNotFound();
     return now.accountStatus === 'suspended' ? Errors.accountSuspended() : Errors.invalidPassword();
+  }
+
+  /** A failed login of an existing account: recorded in its security log. */
+  async function failed(userId: number, client: ClientInfo, error: AppError): Promise<AppError> {
+    await securityLog.record(db, userId, 'login_failed', { client });
+    return error;
+  }
+
+  /**
+   * The account the credentials prove: the password, then (when the account has one) the
+   * second factor. One of the account's failure points for this client is spent first and
+   * given back only when both pass. A suspended account is told so only after the right
+   * password. `rehash` is set when the password matched a hash made before passwords were
+   * normalised (the NFC form's replaces it); `proof` is the second factor to spend.
+   */
+  async function checkCredentials(credentials: Credentials, client: ClientInfo): Promise<{ found: User; rehash?: string; proof?: FactorProof }> {
+    const { password } = credentials;
+    const found = await users.findByUsername(credentials.username);
+    if (!found) {
+      await spendDecoyVerification(password);
+      throw Errors.userNotFound();
+    }
+    await passwordCheck.reserve(found.id, client);
+    const match = await matchPassword(found.passwordHash, password);
+    if (!match) throw await failed(found.id, client, Errors.invalidPassword());
+    if (found.accountStatus === 'suspended') throw Errors.accountSuspended();
+    let proof: FactorProof | undefined;
+    try {
+      proof = await twoFactor.check(found.id, { totp: credentials.totpCode, recovery: credentials.recoveryCode });
+    } catch (err) {
+      throw err instanceof AppError && err.id === 'invalid_two_factor_code' ? await failed(found.id, client, err) : err;
+    }
+    await passwordCheck.forgive(found.id, client);
+    return { found, rehash: match === 'raw' ? await hashPassword(password) : undefined, proof };
   }
 
   /**
@@ -69,23 +114,8 @@ export function createAuthService(deps: AuthDeps) {
    * that was changed meanwhile fails. Expired sessions do not count; the periodic purge deletes
    * them.
    */
-  async function openSession(username: string, password: string, revokeOthers: boolean, client: ClientInfo): Promise<LoginResult> {
-    const found = await users.findByUsername(username);
-    if (!found) {
-      await spendDecoyVerification(password);
-      throw Errors.userNotFound();
-    }
-    await passwordCheck.reserve(found.id, client);
-    const match = await matchPassword(found.passwordHash, password);
-    if (!match) {
-      await securityLog.record(db, found.id, 'login_failed', { client });
-      throw Errors.invalidPassword();
-    }
-    await passwordCheck.forgive(found.id, client);
-    // Told only to whoever knows the password.
-    if (found.accountStatus === 'suspended') throw Errors.accountSuspended();
-    // A hash made before passwords were normalised: replace it with the NFC form's.
-    const rehash = match === 'raw' ? await hashPassword(password) : undefined;
+  async function openSession(credentials: Credentials, revokeOthers: boolean, client: ClientInfo): Promise<LoginResult> {
+    const { found, rehash, proof } = await checkCredentials(credentials, client);
 
     const sessionId = newSessionId();
     const now = clock();
@@ -106,6 +136,8 @@ export function createAuthService(deps: AuthDeps) {
     const limit = limited(found) && !revokeOthers ? deps.maxSessionsPerUser : undefined;
     await transaction(db, async (trx) => {
       if (!(await users.recordLogin({ id: found.id, passwordHash: found.passwordHash, now, rehash }, trx))) throw await refusal(found, trx);
+      // A parallel login with the same code spent it first.
+      if (proof && !(await twoFactor.spend(trx, proof))) throw Errors.invalidTwoFactorCode();
       if (revokeOthers) {
         for (const revoked of await sessions.revokeAllExcept(found.id, undefined, now, trx)) {
           await securityLog.record(trx, found.id, 'session_revoked', { client, sessionId: revoked }, now);
@@ -125,9 +157,9 @@ export function createAuthService(deps: AuthDeps) {
 
   return {
     /** Logs in (see `openSession`), and counts the outcome: `success` or the error's identifier. */
-    async login(username: string, password: string, revokeOthers: boolean, client: ClientInfo): Promise<LoginResult> {
+    async login(credentials: Credentials, revokeOthers: boolean, client: ClientInfo): Promise<LoginResult> {
       try {
-        const result = await openSession(username, password, revokeOthers, client);
+        const result = await openSession(credentials, revokeOthers, client);
         deps.onLoginOutcome?.('success');
         return result;
       } catch (err) {

@@ -154,6 +154,14 @@ export function createSessionsRepository(db: Db, personQuery: PersonQuery) {
       return rows.map(toSession);
     },
 
+    /** Every session of the user still stored, active, revoked or expired (until purged), newest first. */
+    async listAll(userId: number, exec: Executor = db): Promise<(Session & { revokedAt: number | null })[]> {
+      const rows = await exec<SessionRow>('sessions')
+        .where({ user_id: userId })
+        .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id' }]);
+      return rows.map((row) => ({ ...toSession(row), revokedAt: row.revoked_at === null ? null : Number(row.revoked_at) }));
+    },
+
     async countActive(userId: number, now: number, exec: Executor = db): Promise<number> {
       const row = await active(exec, now).andWhere({ user_id: userId }).count<{ n: number | string }[]>({ n: '*' });
       return Number(row[0]?.n ?? 0);

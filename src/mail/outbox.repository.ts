@@ -69,6 +69,11 @@ export function createOutboxRepository(db: Db) {
       });
     },
 
+    /** Deletes every mail row about the user (the account is being deleted). */
+    async deleteOf(userId: number, exec: Executor = db): Promise<void> {
+      await exec('mail_outbox').where({ user_id: userId }).delete();
+    },
+
     /** Marks the user's pending mails of this kind superseded: a newer one replaces them. */
     async supersede(userId: number, kind: string, exec: Executor = db): Promise<void> {
       await exec('mail_outbox').where({ user_id: userId, kind, status: 'pending' }).update({ status: 'superseded' });

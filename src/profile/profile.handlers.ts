@@ -29,7 +29,7 @@ function userProfileView(user: User): components['schemas']['UserProfile'] {
   };
 }
 
-function settingsView(settings: Settings): components['schemas']['Settings'] {
+export function settingsView(settings: Settings): components['schemas']['Settings'] {
   return {
     notifications: { email: settings.notifyEmail, push: settings.notifyPush },
     privacy: { profile_visibility: settings.profileVisibility },

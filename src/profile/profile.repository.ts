@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Db } from '../db/db.js';
+import type { Db, Executor } from '../db/db.js';
 import { type TrainingRecord, toTrainingRecord } from '../training/training.repository.js';
 import { type Settings, type SettingsRow, toSettings, toUser, type User, type UserRow } from '../users/users.repository.js';
 
@@ -62,8 +62,8 @@ export type ProfileRepository = ReturnType<typeof createProfileRepository>;
  */
 export function createProfileRepository(db: Db) {
   return {
-    async findPerson(userId: number): Promise<Person | undefined> {
-      const row = await joinPerson(db('users')).where('users.id', userId).first<PersonRow | undefined>(PERSON_COLUMNS);
+    async findPerson(userId: number, exec: Executor = db): Promise<Person | undefined> {
+      const row = await joinPerson(exec('users')).where('users.id', userId).first<PersonRow | undefined>(PERSON_COLUMNS);
       return row && toPerson(row);
     },
   };

@@ -29,6 +29,15 @@ export type WorkoutsRepository = ReturnType<typeof createWorkoutsRepository>;
 /** Logged workouts: the source of the achievements shown in /user-data. */
 export function createWorkoutsRepository(db: Db) {
   return {
+    /** When each of the user's workouts was completed, oldest first. */
+    async completedAt(userId: number, exec: Executor = db): Promise<number[]> {
+      const rows = await exec('workouts')
+        .where({ user_id: userId })
+        .orderBy([{ column: 'completed_at' }, { column: 'id' }])
+        .select<{ completed_at: number | string }[]>('completed_at');
+      return rows.map((r) => Number(r.completed_at));
+    },
+
     async achievements(userId: number, now: number, exec: Executor = db): Promise<Achievements> {
       const counted = await exec('workouts').where({ user_id: userId }).count<{ n: number | string }[]>({ n: '*' });
       const recent = await exec('workouts')

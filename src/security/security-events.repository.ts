@@ -79,6 +79,12 @@ export function createSecurityEventsRepository(db: Db) {
       return rows.map(toEvent);
     },
 
+    /** Every event of the user, newest first. */
+    async allOf(userId: number, exec: Executor = db): Promise<SecurityEvent[]> {
+      const rows = await exec<EventRow>('security_events').where({ user_id: userId }).orderBy('id', 'desc');
+      return rows.map(toEvent);
+    },
+
     /** Whether the user logged in from `device` since `since`. */
     async knownDevice(userId: number, device: string, since: number, exec: Executor = db): Promise<boolean> {
       const row = await exec('security_events').where({ user_id: userId, device, type: 'login_succeeded' }).andWhere('occurred_at', '>=', since).first('id');

@@ -115,6 +115,9 @@ export function createSecurityLog(deps: {
       return { events: shown, nextCursor: found.length > limit && last ? cursorAfter(last.id) : null };
     },
 
+    /** Every event of the user, newest first (the export). */
+    all: (userId: number, exec?: Executor) => events.allOf(userId, exec),
+
     /** Deletes the events older than the retention window (run periodically by the server). */
     purge: () => events.purgeBefore(clock() - retentionMs),
   };

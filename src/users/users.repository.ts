@@ -225,6 +225,15 @@ export function createUsersRepository(db: Db) {
       return (await exec('users').where({ id, email_key: emailKey }).update({ email_verified: true })) > 0;
     },
 
+    /**
+     * Deletes the account while its password is still `passwordHash`; every row of the user
+     * goes with it (foreign keys ON DELETE CASCADE). False when the user is gone or the
+     * password changed meanwhile.
+     */
+    async deleteIfPassword(id: number, passwordHash: string, exec: Executor = db): Promise<boolean> {
+      return (await exec('users').where({ id, password_hash: passwordHash }).delete()) > 0;
+    },
+
     /** Suspends or reactivates the account; false when the user is gone. */
     async setStatus(id: number, status: User['accountStatus'], now: number, exec: Executor = db): Promise<boolean> {
       return (await exec('users').where({ id }).update({ account_status: status, updated_at: now })) > 0;

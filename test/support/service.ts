@@ -38,6 +38,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     metricsHost: '127.0.0.1',
     databaseUrl: 'sqlite::memory:',
     jwtSecret: 'test-secret-that-is-long-enough-for-hs256-0123456789',
+    dataEncryptionKey: Buffer.alloc(32, 7),
     accessTokenTtl: 1800,
     refreshTokenTtl: 30 * 86400,
     sessionMaxLifetime: 90 * 86400,
@@ -54,6 +55,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     loginFailureLimit: 0,
     passwordRateLimit: 0,
     publicRateLimit: 0,
+    exportRateLimit: 0,
     rateLimitStore: 'memory',
     redisUrl: 'redis://127.0.0.1:6379/0',
     // Test files share the machine's Redis: each service counts under keys of its own.
