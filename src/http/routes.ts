@@ -33,7 +33,8 @@ export interface RouteDeps {
 }
 
 // Only JSON is accepted, and only up to BODY_LIMIT; co-body (behind it) rejects `__proto__` keys.
-const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: BODY_LIMIT, encoding: 'utf-8' });
+// DELETE too: account deletion and turning two-factor off take the password in their body.
+const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: BODY_LIMIT, encoding: 'utf-8', parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'] });
 
 /**
  * Where an operation is served: under /api/v1, or at the server root when its path item has
