@@ -27,8 +27,12 @@ export function createDataCipher(key: Buffer) {
       const bytes = Buffer.from(stored.slice(VERSION.length), 'base64url');
       const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, 12));
       decipher.setAAD(Buffer.from(context, 'utf8'));
-      decipher.setAuthTag(bytes.subarray(12, 28));
-      return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
+      try {
+        decipher.setAuthTag(bytes.subarray(12, 28));
+        return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
+      } catch {
+        throw new Error('an encrypted value did not decrypt: another DATA_ENCRYPTION_KEY, or another row');
+      }
     },
   };
 }

@@ -46,6 +46,8 @@ describe.each(databases)('deleting and exporting one’s account on %s', (kind) 
     await service.db('workouts').insert({ user_id: id, completed_at: clock() - 86_400_000 });
     const other = await loginUser(service, user);
     expect((await service.call('POST', '/logout', { token: other })).status).toBe(200);
+    // The verification mail is sent (its token minted) before the tests count rows.
+    await service.mailbox.waitFor((m) => m.to.includes(user.email));
     return { ...user, id };
   }
 

@@ -28,6 +28,7 @@
  * run-dredd.ts treats as a failure) and fails the transaction concerned.
  */
 const { randomBytes } = require('node:crypto');
+const { Secret, TOTP } = require('otpauth');
 const { readFileSync, readdirSync, writeFileSync, renameSync, existsSync } = require('node:fs');
 const { join } = require('node:path');
 const hooks = require('hooks');
@@ -70,7 +71,7 @@ const atServerRoot = (t) => ruleOf(t).atRoot;
 const WHY_500 = 'a 500 needs an unexpected server fault; nothing a client sends can cause one';
 const WHY_503 = 'a 503 needs the database to be unreachable, which cannot be caused from outside without stopping the database under the running service';
 const WHY_ACCOUNT_GONE =
-  'a 404 here needs the account of a still-valid session to disappear; there is no endpoint that deletes an account, and deleting the user in the database also deletes its sessions (the request would then be 401)';
+  'a 404 here needs the account of a still-valid session to disappear; deleting an account (DELETE /me, or in the database) deletes its sessions with it, so the request is then 401';
 
 // Skipped by name: what a healthy service cannot be made to answer from outside.
 const SKIPPED = {
@@ -107,6 +108,12 @@ const EXPECTED_TEXT = {
   '/email/verify > Confirm the email address with the token from the mail > 400 > application/json': 'Invalid or expired verification token',
   '/email/verification > Send a new verification mail > 409 > application/json': 'Email already verified',
   '/password/reset > Set a new password with the token from the reset mail > 400 > application/json': 'Invalid or expired reset token',
+  '/mfa/totp > Start turning on two-factor login > 409 > application/json': 'Two-factor login is already on',
+  '/mfa/totp > Turn two-factor login off > 400 > application/json': 'Invalid two-factor code',
+  '/mfa/totp > Turn two-factor login off > 409 > application/json': 'Two-factor login is off',
+  '/mfa/totp/confirm > Turn two-factor login on with a first code > 400 > application/json': 'Invalid two-factor code',
+  '/mfa/totp/confirm > Turn two-factor login on with a first code > 409 > application/json': 'No two-factor setup to confirm',
+  "/me > Delete the caller's account > 400 > application/json": 'Invalid current password',
 };
 
 // The field a generic 400 rewrite makes invalid; afterEach checks the error names it. A `before`
@@ -211,7 +218,8 @@ async function mailedToken(address, page) {
 /**
  * Uses up the limit that the operation's `x-rate-limit` names, then sends the transaction so
  * that it is refused: per client IP (an IP of its own per transaction, spent by sending the
- * operation itself with an empty body, which the limit counts before validating), or per user
+ * operation itself with an empty body, or none for a GET, which the limit counts before
+ * validating), or per user
  * (a user of its own, spent with valid requests).
  */
 async function exhaustRateLimit(t) {
@@ -222,7 +230,7 @@ async function exhaustRateLimit(t) {
   let token;
   if (per === 'user') token = await login(await registerUser(`lim${ipCounter}`));
   for (let i = 0; i < 1000; i += 1) {
-    const res = await call(t.request.method, pathOf(t), { body: per === 'ip' ? {} : undefined, ip, token });
+    const res = await call(t.request.method, pathOf(t), { body: per === 'ip' && t.request.method !== 'GET' ? {} : undefined, ip, token });
     if (res.status === 429) {
       setHeader(t, 'X-Forwarded-For', ip);
       if (token) setHeader(t, 'Authorization', `Bearer ${token}`);
@@ -311,8 +319,30 @@ const state = {
   verifyToken: undefined, // a verification token mailed to `other`
   verifiedToken: undefined, // an access token of a user whose address is verified
   resetToken: undefined, // a reset token mailed to a user of its own
+  setupToken: undefined, // starts a two-factor setup (POST /mfa/totp 200)
+  pending: undefined, // { token, secret } of a user whose two-factor setup awaits confirmation
+  guesser: undefined, // { token, secret } of a user with a pending setup who guesses codes (confirm 429)
+  factorOnToken: undefined, // a user with two-factor login on (POST /mfa/totp 409)
+  factorOff: undefined, // { token, recoveryCode } of a user who turns two-factor login off
+  doomedToken: undefined, // a user who deletes their account (DELETE /me 200)
   surveyOriginal: undefined,
 };
+
+const totpCode = (secret) => new TOTP({ secret: Secret.fromBase32(secret) }).generate();
+
+/** A new user with a started two-factor setup: its token and secret. */
+async function pendingFactor(prefix) {
+  const token = await login(await registerUser(prefix));
+  const { secret } = await expectCall(200, 'POST', '/mfa/totp', { token });
+  return { token, secret };
+}
+
+/** A new user with two-factor login on: its token and recovery codes. */
+async function factorOn(prefix) {
+  const { token, secret } = await pendingFactor(prefix);
+  const { recovery_codes } = await expectCall(200, 'POST', '/mfa/totp/confirm', { token, body: { code: totpCode(secret) } });
+  return { token, recoveryCodes: recovery_codes };
+}
 
 const TRAINING_PROFILE = spec.paths['/training-profile'].put.requestBody.content['application/json'].example;
 
@@ -343,6 +373,13 @@ hooks.beforeAll(
       const resetting = await registerUser('rst');
       await expectCall(202, 'POST', '/password/forgot', { body: { email: resetting.email } });
       state.resetToken = await mailedToken(resetting.email, 'reset-password');
+      state.setupToken = await login(await registerUser('mfa'));
+      state.pending = await pendingFactor('pend');
+      state.guesser = await pendingFactor('guess');
+      state.factorOnToken = (await factorOn('mfaon')).token;
+      const off = await factorOn('mfaoff');
+      state.factorOff = { token: off.token, recoveryCode: off.recoveryCodes[0] };
+      state.doomedToken = await login(await registerUser('doom'));
       if (SURVEY_FILE) state.surveyOriginal = readFileSync(SURVEY_FILE);
       log(`run ${run}: users ${state.main.username}, ${state.other.username}, ${state.pwUser.username}, ${state.profileUser.username} ready`);
     } catch (err) {
@@ -403,7 +440,8 @@ hooks.beforeEach(
         if (!hasBody) t.request.body = 'bye';
         break;
       case 429:
-        await exhaustRateLimit(t);
+        // A 429 without x-rate-limit comes from the failure limit: a named hook causes it.
+        if (ruleOf(t).rateLimit) await exhaustRateLimit(t);
         break;
       default:
         break;
@@ -556,6 +594,61 @@ before("/training-profile > Store the caller's training questionnaire > 400 > ap
   body.basic_information = { ...body.basic_information, age: 5 }; // below the minimum of 14
   setBody(t, body);
   expectedFields.set(t, '/body/basic_information/age');
+});
+
+// /mfa/totp and /mfa/totp/confirm: users of their own, so `main` never gets a second factor.
+before('/mfa/totp > Start turning on two-factor login > 200 > application/json', (t) => {
+  setHeader(t, 'Authorization', `Bearer ${state.setupToken}`);
+});
+before('/mfa/totp > Start turning on two-factor login > 409 > application/json', (t) => {
+  setHeader(t, 'Authorization', `Bearer ${state.factorOnToken}`);
+});
+before('/mfa/totp > Turn two-factor login off > 200 > application/json', (t) => {
+  // A recovery code: an app code of this 30 s step was spent by the confirmation.
+  setHeader(t, 'Authorization', `Bearer ${state.factorOff.token}`);
+  setBody(t, { password: PASSWORD, code: state.factorOff.recoveryCode });
+});
+before('/mfa/totp > Turn two-factor login off > 400 > application/json', (t) => {
+  setHeader(t, 'Authorization', `Bearer ${state.factorOnToken}`);
+  setBody(t, { password: PASSWORD, code: 'aaaa-bbbb-cccc-dddd' });
+});
+before('/mfa/totp > Turn two-factor login off > 409 > application/json', (t) => {
+  // `main` has no second factor.
+  setBody(t, { password: PASSWORD, code: '123456' });
+});
+before('/mfa/totp/confirm > Turn two-factor login on with a first code > 200 > application/json', (t) => {
+  setHeader(t, 'Authorization', `Bearer ${state.pending.token}`);
+  setBody(t, { code: totpCode(state.pending.secret) });
+});
+before('/mfa/totp/confirm > Turn two-factor login on with a first code > 400 > application/json', (t) => {
+  setHeader(t, 'Authorization', `Bearer ${state.guesser.token}`);
+  setBody(t, { code: String((Number(totpCode(state.guesser.secret)) + 1) % 1_000_000).padStart(6, '0') });
+});
+before('/mfa/totp/confirm > Turn two-factor login on with a first code > 409 > application/json', (t) => {
+  // `main` started no setup.
+  setBody(t, { code: '123456' });
+});
+before('/mfa/totp/confirm > Turn two-factor login on with a first code > 429 > application/json', async (t) => {
+  // Wrong codes count against the account's failure limit (LOGIN_FAILURE_LIMIT, 10), per IP.
+  const ip = nextIp();
+  for (let i = 0; i < 20; i += 1) {
+    const res = await call('POST', '/mfa/totp/confirm', { token: state.guesser.token, body: { code: '000000' }, ip });
+    if (res.status === 429) {
+      setHeader(t, 'Authorization', `Bearer ${state.guesser.token}`);
+      setHeader(t, 'X-Forwarded-For', ip);
+      return;
+    }
+  }
+  throw new Error('could not use up the failure limit of the two-factor confirmation');
+});
+
+// DELETE /me: a user of its own; the other DELETE /me transactions are refused before anything is deleted.
+before("/me > Delete the caller's account > 200 > application/json", (t) => {
+  setHeader(t, 'Authorization', `Bearer ${state.doomedToken}`);
+  setBody(t, { password: PASSWORD });
+});
+before("/me > Delete the caller's account > 400 > application/json", (t) => {
+  setBody(t, { password: 'WrongPass999!' });
 });
 
 // /survey-data

@@ -34,12 +34,13 @@ const HOSTILE = Number(process.env.FUZZ_RUNS ?? 1000);
 const MIXED = 150;
 const CONCURRENCY = 8;
 /** Operations whose schema-valid requests cost an argon2 hash or verification. */
-const ARGON2 = new Set(['register', 'createUser', 'login', 'changePassword', 'resetPassword']);
+const ARGON2 = new Set(['register', 'createUser', 'login', 'changePassword', 'resetPassword', 'deleteMe', 'disableTotp']);
 /**
  * Operations that take no input and write when called with a valid token (logout ends the
- * session, sendEmailVerification queues a mail): their hostile batch is bad tokens only.
+ * session, sendEmailVerification queues a mail, exportMe records the export, startTotpSetup
+ * stores a pending secret): their hostile batch is bad tokens only.
  */
-const WRITES_WITHOUT_INPUT = new Set(['logout', 'sendEmailVerification']);
+const WRITES_WITHOUT_INPUT = new Set(['logout', 'sendEmailVerification', 'exportMe', 'startTotpSetup']);
 
 interface Generated extends RawRequest {
   label: string;
