@@ -125,6 +125,9 @@ describe.each(databases)('two-factor login on %s', (kind) => {
     const results = await Promise.all(Array.from({ length: 5 }, () => login(user, { totp_code: code })));
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
     expect(results.filter((r) => r.body.error === 'invalid_two_factor_code')).toHaveLength(4);
+    // Each loser is a failed login in the log, whether it lost at the check or at the spend.
+    const failures = await service.db('security_events').where({ user_id: await userIdOf(service, user.username), type: 'login_failed' });
+    expect(failures).toHaveLength(4);
   });
 
   it('when a recovery code logs in, then it works once, in any letter case and without dashes', async () => {

@@ -107,7 +107,9 @@ export function createAuthService(deps: AuthDeps) {
    * Checks the credentials and opens a session. The password is verified against the hash read
    * first; then one transaction writes the user's row (`recordLogin`: only while the password is
    * still that hash), counts the user's active sessions, and inserts the session (with
-   * revoke_others, after ending every other session instead of counting). Every login, password
+   * revoke_others, after ending every other session instead of counting), having spent the
+   * second factor's code (a conditional UPDATE: of parallel logins with one code, one wins).
+   * Every login, password
    * change and reset of the user writes that row first, so they take turns: on one server by
    * its row lock, on a multi-primary cluster by certification (the loser is run again, seeing
    * what won). Parallel logins cannot pass the limit, and a login checked against a password
@@ -134,7 +136,7 @@ export function createAuthService(deps: AuthDeps) {
       refreshHash: hashSecret(refreshToken),
     };
     const limit = limited(found) && !revokeOthers ? deps.maxSessionsPerUser : undefined;
-    await transaction(db, async (trx) => {
+    const opened = transaction(db, async (trx) => {
       if (!(await users.recordLogin({ id: found.id, passwordHash: found.passwordHash, now, rehash }, trx))) throw await refusal(found, trx);
       // A parallel login with the same code spent it first.
       if (proof && !(await twoFactor.spend(trx, proof))) throw Errors.invalidTwoFactorCode();
@@ -145,6 +147,10 @@ export function createAuthService(deps: AuthDeps) {
       } else if (limit !== undefined && (await sessions.countActive(found.id, now, trx)) >= limit) throw Errors.tooManyTokens();
       await sessions.insert(session, trx);
       await securityLog.recordLogin(trx, { userId: found.id, sessionId, client, firstLogin: found.loginCount === 0, now });
+    });
+    // Recorded after the rollback: the failed login writes only its event.
+    await opened.catch(async (err: unknown) => {
+      throw err instanceof AppError && err.id === 'invalid_two_factor_code' ? await failed(found.id, client, err) : err;
     });
     return {
       token,
