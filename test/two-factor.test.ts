@@ -75,6 +75,18 @@ describe.each(databases)('two-factor login on %s', (kind) => {
     expect((await login(user)).status).toBe(200);
   });
 
+  it('when 10 setups of one user race, then each is answered 200 and one pending secret is kept: the last one written', async () => {
+    const user = await signedInUser(service);
+    const results = await Promise.all(Array.from({ length: 10 }, () => service.call('POST', '/mfa/totp', { token: user.token })));
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
+    const rows = await service.db('totp_factors').where({ user_id: await userIdOf(service, user.username) });
+    expect(rows).toHaveLength(1);
+    const secrets = results.map((r) => r.body.secret as string);
+    const stored = createDataCipher(service.config.dataEncryptionKey).decrypt(rows[0].secret_box, `totp:${rows[0].user_id}`);
+    expect(secrets).toContain(stored);
+    expect((await service.call('POST', '/mfa/totp/confirm', { token: user.token, body: { code: codeAt(stored, clock()) } })).status).toBe(200);
+  });
+
   it('when the setup is confirmed with a wrong code or without a setup, then 400 or 409 and it stays off', async () => {
     const user = await signedInUser(service);
     expect((await service.call('POST', '/mfa/totp/confirm', { token: user.token, body: { code: '123456' } })).body).toEqual({

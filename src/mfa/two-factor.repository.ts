@@ -1,4 +1,5 @@
 import type { Db, Executor } from '../db/db.js';
+import { isUniqueViolation } from '../db/errors.js';
 
 export interface TotpFactor {
   userId: number;
@@ -33,14 +34,22 @@ export function createTwoFactorRepository(db: Db) {
       return row && toFactor(row);
     },
 
-    /** Stores a new pending secret, replacing a pending one; false when a confirmed factor is there. */
+    /**
+     * Stores a new pending secret, replacing a pending one; false when a confirmed factor is
+     * there. Of parallel first setups the primary key lets one insert; the others replace its
+     * secret (the last one wins, as if they had come one after the other).
+     */
     async putPending(userId: number, secretBox: string, now: number, exec: Executor = db): Promise<boolean> {
-      const replaced = await exec('totp_factors').where({ user_id: userId }).whereNull('confirmed_at').update({ secret_box: secretBox, created_at: now });
-      if (replaced > 0) return true;
-      const existing = await exec('totp_factors').where({ user_id: userId }).first('user_id');
-      if (existing) return false;
-      await exec('totp_factors').insert({ user_id: userId, secret_box: secretBox, created_at: now });
-      return true;
+      const replacePending = async () =>
+        (await exec('totp_factors').where({ user_id: userId }).whereNull('confirmed_at').update({ secret_box: secretBox, created_at: now })) > 0;
+      if (await replacePending()) return true;
+      try {
+        await exec('totp_factors').insert({ user_id: userId, secret_box: secretBox, created_at: now });
+        return true;
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+        return replacePending();
+      }
     },
 
     /** Confirms the pending factor while it still has `secretBox`, with its first accepted step. */
