@@ -1,11 +1,8 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createApp } from '../src/app.js';
 import { createLogger } from '../src/log.js';
 import { seedQuestionnaire } from './profile-helpers.js';
 import { createTestDatabase, databases, type TestDatabase } from './support/databases.js';
-import { sharedApi, testConfig } from './support/service.js';
+import { listen, testConfig } from './support/service.js';
 import { newUser } from './support/users.js';
 
 // Everything the service logs, as text: createLogger's real settings (redaction included),
@@ -20,24 +17,21 @@ const capture = {
 const SECRET = 'secret knee injury';
 
 describe.each(databases)('health answers never reach the log on %s', (kind) => {
+  let service: Awaited<ReturnType<typeof listen>>;
   let database: TestDatabase;
-  let server: Server;
   let url: string;
   let token: string;
 
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    const app = await createApp({ db: database.db, config: testConfig(), api: await sharedApi(), logger: createLogger('trace', capture) });
-    server = app.koa.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
+    service = await listen(database.db, database, testConfig(), undefined, { logger: createLogger('trace', capture) });
+    url = `${service.url}/api/v1`;
     const user = newUser();
     expect((await call('POST', '/register', user)).status).toBe(200);
     token = (await (await call('POST', '/login', { username: user.username, password: user.password })).json()).token;
   });
   afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await service.close();
     await database.drop();
   });
   beforeEach(() => {

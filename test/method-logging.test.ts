@@ -1,11 +1,7 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createApp } from '../src/app.js';
-import { createHttpServer } from '../src/http/http-server.js';
 import { createLogger } from '../src/log.js';
 import { createTestDatabase, databases, type TestDatabase } from './support/databases.js';
-import { sharedApi, testConfig } from './support/service.js';
+import { listen, testConfig } from './support/service.js';
 import { newUser } from './support/users.js';
 
 // Everything the service logs at info and above, one JSON object per line.
@@ -22,22 +18,17 @@ const logLines = (): Record<string, any>[] =>
     .map((line) => JSON.parse(line));
 
 describe.each(databases)('what unknown methods and real faults log on %s', (kind) => {
+  let service: Awaited<ReturnType<typeof listen>>;
   let database: TestDatabase;
-  let server: Server;
   let url: string;
 
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    const config = testConfig();
-    const app = await createApp({ db: database.db, config, api: await sharedApi(), logger: createLogger('info', capture) });
-    server = createHttpServer(app.koa.callback(), config);
-    server.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    service = await listen(database.db, database, testConfig(), undefined, { logger: createLogger('info', capture) });
+    url = service.url;
   });
   afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await service.close();
     await database.drop();
   });
   beforeEach(() => {

@@ -2,6 +2,7 @@ import type { components } from '../../generated/api.js';
 import { toIso } from '../clock.js';
 import type { HandlerMap } from '../operations.js';
 import { settingsView } from '../profile/profile.handlers.js';
+import { securityEventView } from '../security/security.handlers.js';
 import { publicUserId } from '../users/identity.js';
 import type { AccountDeletion } from './account-deletion.js';
 import type { AccountExport } from './account-export.js';
@@ -45,14 +46,7 @@ function exportView(data: Exported): components['schemas']['AccountExport'] {
       user_agent: s.userAgent,
       ip_address: s.ipAddress,
     })),
-    security_events: data.events.map((e) => ({
-      id: e.id,
-      type: e.type,
-      occurred_at: toIso(e.occurredAt),
-      ip_address: e.ipAddress,
-      user_agent: e.userAgent,
-      session_id: e.sessionId,
-    })),
+    security_events: data.events.map(securityEventView),
   };
 }
 
