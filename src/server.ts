@@ -45,6 +45,16 @@ metricsServer.listen(config.metricsPort, config.metricsHost, () => {
   const { port } = metricsServer.address() as AddressInfo;
   logger.info({ port, host: config.metricsHost }, `metrics on http://${config.metricsHost}:${port}/metrics`);
 });
+// A port already taken (or not ours to bind) stops the service with one clear line.
+for (const [name, listener, port] of [
+  ['PORT', server, config.port],
+  ['METRICS_PORT', metricsServer, config.metricsPort],
+] as const) {
+  listener.on('error', (err: NodeJS.ErrnoException) => {
+    logger.fatal({ code: err.code, port }, `cannot listen on ${name} ${port}: ${err.message}`);
+    process.exit(1);
+  });
+}
 if (!config.smtpUrl) logger.warn('SMTP_URL is not set: mails are printed to stdout instead of being sent');
 app.mail.start();
 

@@ -1,5 +1,8 @@
 import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 
@@ -268,5 +271,30 @@ describe('server start-up', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('PORT');
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  }, 40_000);
+  it('when METRICS_PORT is taken, then the server exits with code 1 and one line naming it, without a stack', async () => {
+    const holder = createServer().listen(0, '127.0.0.1');
+    await once(holder, 'listening');
+    const port = (holder.address() as AddressInfo).port;
+    try {
+      const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+        env: { ...process.env, PORT: '0', METRICS_PORT: String(port), JWT_SECRET: SECRET, DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'error' },
+        encoding: 'utf8',
+        timeout: 30_000,
+        killSignal: 'SIGKILL',
+      });
+      expect(result.status).toBe(1);
+      const fatal = result.stdout
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line))
+        .filter((entry) => entry.level === 60);
+      expect(fatal).toEqual([
+        expect.objectContaining({ code: 'EADDRINUSE', port, msg: expect.stringMatching(new RegExp(`^cannot listen on METRICS_PORT ${port}: `)) }),
+      ]);
+      expect(result.stdout + result.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      holder.close();
+    }
   }, 40_000);
 });
