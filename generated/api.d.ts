@@ -577,7 +577,7 @@ export interface paths {
         /**
          * Get the caller's complete data
          * @description The same person as `GET /me` in the fitness API's `/user-data` shape. `achievements`
-         *     are counted from logged workouts; no endpoint logs workouts yet, so they are 0.
+         *     are counted from the workouts logged with `POST /workouts`.
          */
         get: operations["getUserData"];
         put?: never;
@@ -630,6 +630,9 @@ export interface paths {
          * Get the caller's training questionnaire
          * @description The questionnaire as last stored. Before the first `PUT` it answers with the survey's
          *     default values, `basic_information` fields `null`, and `metadata.last_updated: null`.
+         *     `derived` holds the BMI, its category, the basal metabolic rate and the daily energy
+         *     expenditure computed from it (`DerivedMetrics` gives the formulas); `display` the
+         *     weight and height in imperial units when `settings.units` is `imperial`.
          */
         get: operations["getTrainingProfile"];
         /**
@@ -641,6 +644,72 @@ export interface paths {
         put: operations["updateTrainingProfile"];
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the caller's workouts
+         * @description Newest first (by `started_at`, then by id), `limit` at a time (default 20, at most
+         *     100). `next_cursor` of a page is the `cursor` of the next and is null on the last; a
+         *     cursor marks a position, so workouts logged meanwhile neither repeat nor shift what
+         *     follows. `from` (inclusive) and `to` (exclusive) bound `started_at`; `type` keeps one
+         *     kind. A cursor this service did not give out is 400 `Invalid cursor`.
+         */
+        get: operations["listWorkouts"];
+        put?: never;
+        /**
+         * Log a workout
+         * @description Stores a workout of the caller and answers it with its `id`. `started_at` may lie at
+         *     most a day in the future (a phone clock ahead, a workout planned for today); further
+         *     ahead is 400 `Workout starts more than a day ahead`. The achievements of `/me` and
+         *     `/user-data` count it from now on.
+         */
+        post: operations["createWorkout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workouts/{workout_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The workout's `id`.
+                 * @example wrk_981
+                 */
+                workout_id: components["schemas"]["WorkoutId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get one of the caller's workouts
+         * @description Another user's workout is 404, exactly as an unknown id.
+         */
+        get: operations["getWorkout"];
+        /**
+         * Replace one of the caller's workouts
+         * @description Replaces the whole workout (fields left out become null). The same rules as
+         *     `POST /workouts`; another user's workout is 404.
+         */
+        put: operations["replaceWorkout"];
+        post?: never;
+        /**
+         * Delete one of the caller's workouts
+         * @description The achievements stop counting it. Another user's workout is 404.
+         */
+        delete: operations["deleteWorkout"];
         options?: never;
         head?: never;
         patch?: never;
@@ -771,10 +840,11 @@ export interface components {
          *     `invalid_cursor`: a `cursor` this service did not give out; `two_factor_required`,
          *     `invalid_two_factor_code` (login, account deletion, turning two-factor off);
          *     `two_factor_already_enabled`, `two_factor_not_enabled`, `two_factor_setup_missing`
-         *     (409s of the two-factor operations).
+         *     (409s of the two-factor operations); `workout_in_future`, `workout_not_found`;
+         *     `unknown_time_zone`: `settings.timezone` is not an IANA time zone.
          * @enum {string}
          */
-        ErrorId: "validation_failed" | "invalid_json" | "bad_request" | "username_taken" | "email_taken" | "invalid_user_id" | "user_not_found" | "invalid_password" | "too_many_tokens" | "invalid_current_password" | "same_password" | "unknown_country" | "invalid_verification_token" | "invalid_reset_token" | "unauthorized" | "not_found" | "account_not_found" | "session_not_found" | "survey_data_not_found" | "method_not_allowed" | "request_timeout" | "email_already_verified" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "rate_limited" | "survey_data_invalid" | "survey_data_unavailable" | "internal_error" | "not_implemented" | "service_unavailable" | "account_suspended" | "invalid_cursor" | "two_factor_required" | "invalid_two_factor_code" | "two_factor_already_enabled" | "two_factor_not_enabled" | "two_factor_setup_missing";
+        ErrorId: "validation_failed" | "invalid_json" | "bad_request" | "username_taken" | "email_taken" | "invalid_user_id" | "user_not_found" | "invalid_password" | "too_many_tokens" | "invalid_current_password" | "same_password" | "unknown_country" | "invalid_verification_token" | "invalid_reset_token" | "unauthorized" | "not_found" | "account_not_found" | "session_not_found" | "survey_data_not_found" | "method_not_allowed" | "request_timeout" | "email_already_verified" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "rate_limited" | "survey_data_invalid" | "survey_data_unavailable" | "internal_error" | "not_implemented" | "service_unavailable" | "account_suspended" | "invalid_cursor" | "two_factor_required" | "invalid_two_factor_code" | "two_factor_already_enabled" | "two_factor_not_enabled" | "two_factor_setup_missing" | "workout_in_future" | "workout_not_found" | "unknown_time_zone";
         /**
          * Format: int32
          * @description The HTTP status repeated in the body (seed 003's `code`), always 200 here.
@@ -1069,9 +1139,6 @@ export interface components {
             last_login: string | null;
             two_factor_enabled: boolean;
         };
-        ExportedWorkout: {
-            completed_at: components["schemas"]["Timestamp"];
-        };
         ExportedSession: {
             session_id: components["schemas"]["SessionId"];
             created_at: components["schemas"]["Timestamp"];
@@ -1089,7 +1156,7 @@ export interface components {
             account: components["schemas"]["ExportedAccount"];
             settings: components["schemas"]["Settings"];
             training_profile?: components["schemas"]["TrainingProfileView"];
-            workouts: components["schemas"]["ExportedWorkout"][];
+            workouts: components["schemas"]["Workout"][];
             sessions: components["schemas"]["ExportedSession"][];
             security_events: components["schemas"]["SecurityEvent"][];
         };
@@ -1103,6 +1170,59 @@ export interface components {
          * @enum {string}
          */
         Plan: "standard" | "enterprise";
+        /**
+         * @description The questionnaire's training types, and common sports.
+         * @enum {string}
+         */
+        WorkoutType: "strength_training" | "cardio" | "hiit" | "yoga_pilates" | "functional_training" | "stretching" | "running" | "cycling" | "swimming" | "walking" | "other";
+        WorkoutId: string;
+        WorkoutInput: {
+            type: components["schemas"]["WorkoutType"];
+            /**
+             * Format: date-time
+             * @description When it started (at most a day in the future).
+             */
+            started_at: string;
+            /** Format: int32 */
+            duration_min: number;
+            /**
+             * Format: int32
+             * @description How hard it felt, 1 (very easy) to 10 (maximal).
+             */
+            perceived_exertion?: number;
+            /** Format: int32 */
+            calories_kcal?: number;
+            /** Format: double */
+            distance_km?: number;
+            notes?: string;
+        };
+        Workout: {
+            id: components["schemas"]["WorkoutId"];
+            type: components["schemas"]["WorkoutType"];
+            started_at: components["schemas"]["Timestamp"];
+            /** Format: int32 */
+            duration_min: number;
+            /** Format: int32 */
+            perceived_exertion: number | null;
+            /** Format: int32 */
+            calories_kcal: number | null;
+            /** Format: double */
+            distance_km: number | null;
+            notes: string | null;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        WorkoutPage: {
+            workouts: components["schemas"]["Workout"][];
+            next_cursor: string | null;
+        };
+        /** @description An IANA time zone name (`Europe/Berlin`, `America/New_York`, `UTC`); days of streaks and weeks of weekly minutes are counted in it. */
+        TimeZone: string;
+        /**
+         * @description `metric` (the default) or `imperial`: which `display` values `GET /training-profile` adds. Storage is always metric.
+         * @enum {string}
+         */
+        Units: "metric" | "imperial";
         UserProfile: {
             id: components["schemas"]["PublicUserId"];
             username: components["schemas"]["Username"];
@@ -1132,6 +1252,8 @@ export interface components {
         Settings: {
             notifications: components["schemas"]["NotificationSettings"];
             privacy: components["schemas"]["PrivacySettings"];
+            timezone: components["schemas"]["TimeZone"];
+            units: components["schemas"]["Units"];
         };
         PrivacySettings: {
             profile_visibility: components["schemas"]["ProfileVisibility"];
@@ -1143,6 +1265,7 @@ export interface components {
         MeResponse: {
             user_profile: components["schemas"]["UserProfile"];
             training_profile: components["schemas"]["TrainingSummary"];
+            achievements: components["schemas"]["Achievements"];
             account_settings: components["schemas"]["Settings"];
             metadata: components["schemas"]["MeMetadata"];
         };
@@ -1168,12 +1291,21 @@ export interface components {
             preferences: components["schemas"]["SummaryPreferences"];
             achievements: components["schemas"]["Achievements"];
         };
-        /** @description Counted from logged workouts; 0 until workouts can be logged. */
+        /**
+         * @description Counted from the workouts of `POST /workouts`, in the time zone of
+         *     `settings.timezone`: `streak_days` is the run of consecutive days with a workout that
+         *     ends today or yesterday (0 otherwise), `longest_streak_days` the longest run ever,
+         *     `minutes_this_week` the minutes of the workouts started this week (Monday to Sunday).
+         */
         Achievements: {
             /** Format: int32 */
             workouts_completed: number;
             /** Format: int32 */
             streak_days: number;
+            /** Format: int32 */
+            minutes_this_week: number;
+            /** Format: int32 */
+            longest_streak_days: number;
         };
         UserDataMetadata: {
             /** @description Version of the data format. */
@@ -1188,6 +1320,8 @@ export interface components {
         SettingsUpdate: {
             notifications?: components["schemas"]["NotificationSettingsUpdate"];
             privacy?: components["schemas"]["PrivacySettingsUpdate"];
+            timezone?: components["schemas"]["TimeZone"];
+            units?: components["schemas"]["Units"];
         };
         PrivacySettingsUpdate: {
             profile_visibility?: components["schemas"]["ProfileVisibility"];
@@ -1337,12 +1471,50 @@ export interface components {
         TrainingProfileResponse: {
             training_profile: components["schemas"]["TrainingProfileView"];
             metadata: components["schemas"]["TrainingProfileMetadata"];
+            derived: components["schemas"]["DerivedMetrics"];
+            display: components["schemas"]["DisplayValues"];
         };
         TrainingProfileUpdateResponse: {
             message: string;
             training_profile: components["schemas"]["TrainingProfileView"];
             metadata: components["schemas"]["TrainingProfileMetadata"];
+            derived: components["schemas"]["DerivedMetrics"];
+            display: components["schemas"]["DisplayValues"];
         };
+        /**
+         * @description Computed from the stored questionnaire on every read (the age is the one answered).
+         *     A figure is `null` while an answer it needs is missing.
+         *     - `bmi`: weight (kg) / height (m)², rounded to one decimal.
+         *     - `bmi_category`: the WHO adult category of `bmi` as shown: `underweight` below 18.5,
+         *       `normal` below 25, `overweight` below 30, `obese` from 30. `null` under 18 years,
+         *       where BMI is read against age percentiles instead.
+         *     - `bmr_kcal`: basal metabolic rate by Mifflin–St Jeor, 10 × kg + 6.25 × cm − 5 × age + s,
+         *       with s = +5 for `male` and −161 for `female`; for `other` and `prefer_not_to_say` the
+         *       equation has no constant and the midpoint −78 is used. Whole kcal a day.
+         *     - `tdee_kcal`: `bmr_kcal` × the activity factor of `frequency_last_3_months`: `none` 1.2,
+         *       `1_2_times_week` 1.375, `3_4_times_week` 1.55, `5_plus_times_week` 1.725. Whole kcal a day.
+         */
+        DerivedMetrics: {
+            /** Format: double */
+            bmi: number | null;
+            /** @enum {string|null} */
+            bmi_category: "underweight" | "normal" | "overweight" | "obese" | null;
+            /** Format: int32 */
+            bmr_kcal: number | null;
+            /** Format: int32 */
+            tdee_kcal: number | null;
+        };
+        /**
+         * @description The stored metric values in the user's units (`settings.units`); `null` for `metric`,
+         *     where the canonical fields already are. Storage and every other field stay metric.
+         *     `weight_lb` is rounded to one decimal, `height_ft_in` to the nearest inch (`5 ft 7 in`).
+         */
+        DisplayValues: {
+            /** Format: double */
+            weight_lb: number | null;
+            /** @example 5 ft 6 in */
+            height_ft_in: string | null;
+        } | null;
         Country: {
             code: components["schemas"]["CountryCode"];
             /** @description Lower-case English short name. */
@@ -1510,6 +1682,22 @@ export interface components {
                  *       "code": 404,
                  *       "text": "User not found",
                  *       "error": "account_not_found"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ApiError"];
+            };
+        };
+        /** @description `Workout not found`: no workout of the caller has this id (another user's is not found either). */
+        WorkoutNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 404,
+                 *       "text": "Workout not found",
+                 *       "error": "workout_not_found"
                  *     }
                  */
                 "application/json": components["schemas"]["ApiError"];
@@ -2836,7 +3024,15 @@ export interface operations {
                      *         },
                      *         "privacy": {
                      *           "profile_visibility": "friends_only"
-                     *         }
+                     *         },
+                     *         "timezone": "Europe/Berlin",
+                     *         "units": "metric"
+                     *       },
+                     *       "achievements": {
+                     *         "workouts_completed": 42,
+                     *         "streak_days": 3,
+                     *         "minutes_this_week": 135,
+                     *         "longest_streak_days": 11
                      *       },
                      *       "metadata": {
                      *         "cache_expiry": 300,
@@ -2965,11 +3161,22 @@ export interface operations {
                      *         },
                      *         "privacy": {
                      *           "profile_visibility": "public"
-                     *         }
+                     *         },
+                     *         "timezone": "UTC",
+                     *         "units": "metric"
                      *       },
                      *       "workouts": [
                      *         {
-                     *           "completed_at": "2026-06-19T07:15:00Z"
+                     *           "id": "wrk_981",
+                     *           "type": "running",
+                     *           "started_at": "2026-06-19T07:15:00Z",
+                     *           "duration_min": 42,
+                     *           "perceived_exertion": 7,
+                     *           "calories_kcal": 480,
+                     *           "distance_km": 8.4,
+                     *           "notes": null,
+                     *           "created_at": "2026-06-19T08:01:12Z",
+                     *           "updated_at": "2026-06-19T08:01:12Z"
                      *         }
                      *       ],
                      *       "sessions": [
@@ -3051,8 +3258,10 @@ export interface operations {
                      *           ]
                      *         },
                      *         "achievements": {
-                     *           "workouts_completed": 0,
-                     *           "streak_days": 0
+                     *           "workouts_completed": 42,
+                     *           "streak_days": 3,
+                     *           "minutes_this_week": 135,
+                     *           "longest_streak_days": 11
                      *         }
                      *       },
                      *       "settings": {
@@ -3062,7 +3271,9 @@ export interface operations {
                      *         },
                      *         "privacy": {
                      *           "profile_visibility": "friends_only"
-                     *         }
+                     *         },
+                     *         "timezone": "Europe/Berlin",
+                     *         "units": "metric"
                      *       },
                      *       "metadata": {
                      *         "version": "1.2.0",
@@ -3259,7 +3470,14 @@ export interface operations {
                      *       "metadata": {
                      *         "last_updated": "2023-11-21T09:30:15Z",
                      *         "next_review_date": "2024-01-02"
-                     *       }
+                     *       },
+                     *       "derived": {
+                     *         "bmi": 22,
+                     *         "bmi_category": "normal",
+                     *         "bmr_kcal": 1344,
+                     *         "tdee_kcal": 2083
+                     *       },
+                     *       "display": null
                      *     }
                      */
                     "application/json": components["schemas"]["TrainingProfileResponse"];
@@ -3368,7 +3586,14 @@ export interface operations {
                      *       "metadata": {
                      *         "last_updated": "2023-11-21T09:30:15Z",
                      *         "next_review_date": "2024-01-02"
-                     *       }
+                     *       },
+                     *       "derived": {
+                     *         "bmi": 22,
+                     *         "bmi_category": "normal",
+                     *         "bmr_kcal": 1344,
+                     *         "tdee_kcal": 2083
+                     *       },
+                     *       "display": null
                      *     }
                      */
                     "application/json": components["schemas"]["TrainingProfileUpdateResponse"];
@@ -3377,6 +3602,301 @@ export interface operations {
             400: components["responses"]["InvalidBody"];
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listWorkouts: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @example djE6MTc4MTk0MDEwMDAwMDo5ODE */
+                cursor?: string;
+                /** @example 2026-06-01T00:00:00Z */
+                from?: string;
+                /** @example 2026-07-01T00:00:00Z */
+                to?: string;
+                type?: components["schemas"]["WorkoutType"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of workouts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "workouts": [
+                     *         {
+                     *           "id": "wrk_981",
+                     *           "type": "running",
+                     *           "started_at": "2026-06-20T07:15:00Z",
+                     *           "duration_min": 42,
+                     *           "perceived_exertion": 7,
+                     *           "calories_kcal": 480,
+                     *           "distance_km": 8.4,
+                     *           "notes": "Easy pace along the river.",
+                     *           "created_at": "2026-06-20T08:01:12Z",
+                     *           "updated_at": "2026-06-20T08:01:12Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WorkoutPage"];
+                };
+            };
+            /** @description `Invalid cursor` or `Invalid request` (a parameter breaks the spec, an unknown parameter; `errors` says where). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 400,
+                     *       "text": "Invalid cursor",
+                     *       "error": "invalid_cursor"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createWorkout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "running",
+                 *       "started_at": "2026-06-20T07:15:00Z",
+                 *       "duration_min": 42,
+                 *       "perceived_exertion": 7,
+                 *       "calories_kcal": 480,
+                 *       "distance_km": 8.4,
+                 *       "notes": "Easy pace along the river."
+                 *     }
+                 */
+                "application/json": components["schemas"]["WorkoutInput"];
+            };
+        };
+        responses: {
+            /** @description The stored workout. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "wrk_981",
+                     *       "type": "running",
+                     *       "started_at": "2026-06-20T07:15:00Z",
+                     *       "duration_min": 42,
+                     *       "perceived_exertion": 7,
+                     *       "calories_kcal": 480,
+                     *       "distance_km": 8.4,
+                     *       "notes": "Easy pace along the river.",
+                     *       "created_at": "2026-06-20T08:01:12Z",
+                     *       "updated_at": "2026-06-20T08:01:12Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Workout"];
+                };
+            };
+            /** @description `Workout starts more than a day ahead`, `Invalid request` (the body breaks the spec; `errors` says where) or `Request body is not valid JSON`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 400,
+                     *       "text": "Workout starts more than a day ahead",
+                     *       "error": "workout_in_future"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getWorkout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The workout's `id`.
+                 * @example wrk_981
+                 */
+                workout_id: components["schemas"]["WorkoutId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workout. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "wrk_981",
+                     *       "type": "running",
+                     *       "started_at": "2026-06-20T07:15:00Z",
+                     *       "duration_min": 42,
+                     *       "perceived_exertion": 7,
+                     *       "calories_kcal": 480,
+                     *       "distance_km": 8.4,
+                     *       "notes": "Easy pace along the river.",
+                     *       "created_at": "2026-06-20T08:01:12Z",
+                     *       "updated_at": "2026-06-20T08:01:12Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Workout"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["WorkoutNotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    replaceWorkout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The workout's `id`.
+                 * @example wrk_981
+                 */
+                workout_id: components["schemas"]["WorkoutId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "running",
+                 *       "started_at": "2026-06-20T07:15:00Z",
+                 *       "duration_min": 45,
+                 *       "perceived_exertion": 8
+                 *     }
+                 */
+                "application/json": components["schemas"]["WorkoutInput"];
+            };
+        };
+        responses: {
+            /** @description The workout as stored now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "wrk_981",
+                     *       "type": "running",
+                     *       "started_at": "2026-06-20T07:15:00Z",
+                     *       "duration_min": 45,
+                     *       "perceived_exertion": 8,
+                     *       "calories_kcal": null,
+                     *       "distance_km": null,
+                     *       "notes": null,
+                     *       "created_at": "2026-06-20T08:01:12Z",
+                     *       "updated_at": "2026-06-20T09:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Workout"];
+                };
+            };
+            /** @description `Workout starts more than a day ahead`, `Invalid request` (the body breaks the spec; `errors` says where) or `Request body is not valid JSON`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 400,
+                     *       "text": "Workout starts more than a day ahead",
+                     *       "error": "workout_in_future"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["WorkoutNotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteWorkout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The workout's `id`.
+                 * @example wrk_981
+                 */
+                workout_id: components["schemas"]["WorkoutId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workout is deleted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Workout deleted"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MessageResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["WorkoutNotFound"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];

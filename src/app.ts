@@ -34,7 +34,9 @@ import { createPrivacyHandlers } from './privacy/privacy.handlers.js';
 import { createProfileHandlers } from './profile/profile.handlers.js';
 import { createProfileRepository, PERSON_QUERY } from './profile/profile.repository.js';
 import { createProfileService } from './profile/profile.service.js';
-import { createWorkoutsRepository } from './profile/workouts.repository.js';
+import { createWorkoutsHandlers } from './workouts/workouts.handlers.js';
+import { createWorkoutsRepository } from './workouts/workouts.repository.js';
+import { createWorkoutsService } from './workouts/workouts.service.js';
 import { createPasswordCheck } from './security/password-check.js';
 import { createSecurityHandlers } from './security/security.handlers.js';
 import { createSecurityLog, NEW_SIGN_IN, NEW_SIGN_IN_TEMPLATE } from './security/security-log.js';
@@ -150,11 +152,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const training = createTrainingService({ db, training: createTrainingRepository(db), users, survey, clock });
   const people = createProfileRepository(db);
   const workouts = createWorkoutsRepository(db);
+  const workoutLog = createWorkoutsService({ db, workouts, clock });
   const profile = createProfileService({
     db,
     users,
     people,
-    workouts,
+    workouts: workoutLog,
     training,
     survey,
     verification,
@@ -173,6 +176,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     ...createSurveyHandlers(survey),
     ...createProfileHandlers(profile),
     ...createTrainingHandlers(training),
+    ...createWorkoutsHandlers(workoutLog),
     ...createSecurityHandlers(securityLog),
     ...createTwoFactorHandlers(twoFactor),
     ...createPrivacyHandlers({ deletion, exporter }),

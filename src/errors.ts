@@ -48,6 +48,9 @@ export const ERROR_IDS = [
   'two_factor_already_enabled',
   'two_factor_not_enabled',
   'two_factor_setup_missing',
+  'workout_in_future',
+  'workout_not_found',
+  'unknown_time_zone',
 ] as const;
 
 export type ErrorId = (typeof ERROR_IDS)[number];
@@ -91,9 +94,12 @@ export const Errors = {
   invalidCursor: () => new AppError(400, 'invalid_cursor', 'Invalid cursor'),
   twoFactorRequired: () => new AppError(400, 'two_factor_required', 'Two-factor code required'),
   invalidTwoFactorCode: () => new AppError(400, 'invalid_two_factor_code', 'Invalid two-factor code'),
+  workoutInFuture: () => new AppError(400, 'workout_in_future', 'Workout starts more than a day ahead'),
+  unknownTimeZone: () => new AppError(400, 'unknown_time_zone', 'Unknown time zone'),
   unauthorized: () => new AppError(401, 'unauthorized', 'Unauthorized'),
   routeNotFound: () => new AppError(404, 'not_found', 'Not found'),
   accountNotFound: () => new AppError(404, 'account_not_found', 'User not found'),
+  workoutNotFound: () => new AppError(404, 'workout_not_found', 'Workout not found'),
   sessionNotFound: () => new AppError(404, 'session_not_found', 'Session not found'),
   surveyFileNotFound: () => new AppError(404, 'survey_data_not_found', 'Survey data file not found'),
   methodNotAllowed: (allowed: string) => new AppError(405, 'method_not_allowed', 'Method not allowed', undefined, { Allow: allowed }),

@@ -43,7 +43,8 @@ describe.each(databases)('deleting and exporting one’s account on %s', (kind) 
     const user = await signedInUser(service);
     const id = await userIdOf(service, user.username);
     expect((await service.call('PUT', '/training-profile', { token: user.token, body: seedQuestionnaire() })).status).toBe(200);
-    await service.db('workouts').insert({ user_id: id, completed_at: clock() - 86_400_000 });
+    const workout = { type: 'running', started_at: new Date(clock() - 86_400_000).toISOString(), duration_min: 30 };
+    expect((await service.call('POST', '/workouts', { token: user.token, body: workout })).status).toBe(201);
     const other = await loginUser(service, user);
     expect((await service.call('POST', '/logout', { token: other })).status).toBe(200);
     // The verification mail is sent (its token minted) before the tests count rows.
@@ -131,7 +132,7 @@ describe.each(databases)('deleting and exporting one’s account on %s', (kind) 
     const data = res.body;
     expect(data.format).toBe('fitness-account-export/1');
     expect(data.account).toMatchObject({ id: `usr_${user.id}`, username: user.username, email: user.email, two_factor_enabled: false, plan: 'standard' });
-    expect(data.settings).toEqual({ notifications: { email: true, push: false }, privacy: { profile_visibility: 'public' } });
+    expect(data.settings).toEqual({ notifications: { email: true, push: false }, privacy: { profile_visibility: 'public' }, timezone: 'UTC', units: 'metric' });
     expect(data.training_profile.basic_information).toEqual(seedQuestionnaire().basic_information);
     expect(data.workouts).toHaveLength(1);
     expect(data.sessions).toHaveLength(2);

@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { streakFrom } from '../src/profile/workouts.repository.js';
-import { DAY_MS } from './profile-helpers.js';
+import { longestRun, streakFrom } from '../src/workouts/achievements.js';
+import { calendarOf } from '../src/workouts/calendar.js';
+import { DAY_MS, iso } from './profile-helpers.js';
 import { databases } from './support/databases.js';
 import { type ManualClock, manualClock, type Service, startService } from './support/service.js';
-import { loginUser, signedInUser, userIdOf } from './support/users.js';
+import { signedInUser } from './support/users.js';
+
+const HOUR_MS = 60 * 60 * 1000;
+const today = 20_454;
 
 describe('streakFrom (distinct workout days, newest first)', () => {
-  const today = 20_454;
   const cases: [string, number, number[]][] = [
     ['no workouts', 0, []],
     ['only today', 1, [today]],
@@ -15,12 +18,6 @@ describe('streakFrom (distinct workout days, newest first)', () => {
     ['today, yesterday and the day before', 3, [today, today - 1, today - 2]],
     ['yesterday and the two days before (today not yet)', 3, [today - 1, today - 2, today - 3]],
     ['today, then a gap of one day, then two days', 1, [today, today - 2, today - 3]],
-    ['yesterday, then a gap', 1, [today - 1, today - 3, today - 4, today - 5]],
-    [
-      'a week in a row ending today, then older days after a gap',
-      7,
-      [today, today - 1, today - 2, today - 3, today - 4, today - 5, today - 6, today - 8, today - 9],
-    ],
     ['a long streak that ended a week ago', 0, [today - 7, today - 8, today - 9, today - 10]],
     ['a workout logged for tomorrow (clock skew) on top of a streak ending today', 2, [today + 1, today, today - 1]],
   ];
@@ -29,102 +26,175 @@ describe('streakFrom (distinct workout days, newest first)', () => {
   });
 });
 
-describe.each(databases)('achievements in /user-data on %s', (kind) => {
+describe('longestRun (distinct days, newest first)', () => {
+  const cases: [string, number, number[]][] = [
+    ['no days', 0, []],
+    ['one day', 1, [today - 40]],
+    ['a run of three, a gap, a run of two', 3, [today, today - 2, today - 3, today - 4, today - 9]],
+    ['an old run of four beats the current two', 4, [today, today - 1, today - 10, today - 11, today - 12, today - 13]],
+  ];
+  it.each(cases)('when %s, then the longest run is %i', (_name, expected, days) => {
+    expect(longestRun(days)).toBe(expected);
+  });
+});
+
+describe('calendarOf (local days of a time zone)', () => {
+  it('when an instant is 02:00 UTC, then it is the previous day in New York and the same day in Berlin', () => {
+    const instant = Date.UTC(2026, 0, 8, 2, 0);
+    const utcDay = Math.floor(instant / DAY_MS);
+    expect(calendarOf('America/New_York').dayOf(instant)).toBe(utcDay - 1);
+    expect(calendarOf('Europe/Berlin').dayOf(instant)).toBe(utcDay);
+    expect(calendarOf('UTC').dayOf(instant)).toBe(utcDay);
+  });
+
+  it('when the clocks go forward in Berlin (29 March 2026), then the local days still change at local midnight', () => {
+    const berlin = calendarOf('Europe/Berlin');
+    const march29 = Math.floor(Date.UTC(2026, 2, 29) / DAY_MS);
+    // 23:30 local on the 28th (UTC+1) and 23:30 local on the 29th (UTC+2).
+    expect(berlin.dayOf(Date.UTC(2026, 2, 28, 22, 30))).toBe(march29 - 1);
+    expect(berlin.dayOf(Date.UTC(2026, 2, 28, 23, 30))).toBe(march29);
+    expect(berlin.dayOf(Date.UTC(2026, 2, 29, 21, 30))).toBe(march29);
+    expect(berlin.dayOf(Date.UTC(2026, 2, 29, 22, 30))).toBe(march29 + 1);
+  });
+
+  it('when a zone is half an hour off UTC (Asia/Kolkata), then 18:29 UTC is today and 18:31 UTC tomorrow there', () => {
+    const kolkata = calendarOf('Asia/Kolkata');
+    const day = Math.floor(Date.UTC(2026, 5, 1) / DAY_MS);
+    expect(kolkata.dayOf(Date.UTC(2026, 5, 1, 18, 29))).toBe(day);
+    expect(kolkata.dayOf(Date.UTC(2026, 5, 1, 18, 31))).toBe(day + 1);
+  });
+
+  it('when asked for the Monday of a week, then it is the Monday on or before the day', () => {
+    const calendar = calendarOf('UTC');
+    const monday = Math.floor(Date.UTC(2025, 11, 29) / DAY_MS);
+    for (let d = 0; d < 7; d++) expect(calendar.mondayOf(monday + d)).toBe(monday);
+    expect(calendar.mondayOf(monday - 1)).toBe(monday - 7);
+  });
+});
+
+describe.each(databases)('achievements in /me and /user-data on %s', (kind) => {
   let service: Service;
   let clock: ManualClock;
   beforeAll(async () => {
-    clock = manualClock();
-    service = await startService(kind, {}, clock);
+    // Thursday 1 January 2026, 12:00 UTC; tokens outlive the days the tests move the clock by.
+    clock = manualClock(Date.UTC(2026, 0, 1, 12, 0, 0));
+    service = await startService(kind, { accessTokenTtl: 30 * 86400 }, clock);
   });
   afterAll(() => service.close());
 
-  /** Logs workouts the given number of days ago (0 = today), at the current time of day. */
-  async function logWorkouts(userId: number, daysAgo: number[]): Promise<void> {
-    await service.db('workouts').insert(daysAgo.map((d) => ({ user_id: userId, completed_at: clock() - d * DAY_MS })));
+  /** Logs a workout `daysAgo` days before now (0 = today, at the current time), plus `hours`. */
+  async function log(token: string, daysAgo: number, durationMin = 30, hours = 0): Promise<string> {
+    const body = { type: 'running', started_at: iso(clock() - daysAgo * DAY_MS + hours * HOUR_MS), duration_min: durationMin };
+    const res = await service.call('POST', '/workouts', { token, body });
+    expect(res.status).toBe(201);
+    return res.body.id as string;
   }
 
   async function achievements(token: string) {
-    const res = await service.call('GET', '/user-data', { token });
-    expect(res.status).toBe(200);
-    return res.body.training_profile.achievements;
+    const [me, data] = await Promise.all([service.call('GET', '/me', { token }), service.call('GET', '/user-data', { token })]);
+    expect(me.status).toBe(200);
+    expect(data.status).toBe(200);
+    expect(me.body.achievements).toEqual(data.body.training_profile.achievements);
+    return me.body.achievements;
   }
 
-  async function newUser() {
+  const setTimeZone = async (token: string, timezone: string) => service.call('POST', '/user-data', { token, body: { settings: { timezone } } });
+
+  it('when a user is new, then every figure is 0 and the time zone is UTC', async () => {
     const user = await signedInUser(service);
-    return { ...user, id: await userIdOf(service, user.username) };
-  }
-
-  it('when a user is new, then workouts_completed and streak_days are 0', async () => {
-    const user = await newUser();
-    expect(await achievements(user.token)).toEqual({ workouts_completed: 0, streak_days: 0 });
+    expect(await achievements(user.token)).toEqual({ workouts_completed: 0, streak_days: 0, longest_streak_days: 0, minutes_this_week: 0 });
+    expect((await service.call('GET', '/user-data', { token: user.token })).body.settings).toMatchObject({ timezone: 'UTC', units: 'metric' });
   });
 
-  it('when workouts were completed today, yesterday and the day before, then 3 workouts and a 3-day streak', async () => {
-    const user = await newUser();
-    await logWorkouts(user.id, [0, 1, 2]);
-    expect(await achievements(user.token)).toEqual({ workouts_completed: 3, streak_days: 3 });
+  it('when workouts were logged today, yesterday and the day before, then 3 workouts and a 3-day streak', async () => {
+    const user = await signedInUser(service);
+    for (const d of [0, 1, 2]) await log(user.token, d);
+    expect(await achievements(user.token)).toMatchObject({ workouts_completed: 3, streak_days: 3, longest_streak_days: 3 });
   });
 
-  it('when the workouts are early in their UTC days, then each still counts for its own day', async () => {
-    const user = await newUser();
-    const today = Math.floor(clock() / DAY_MS);
-    await service.db('workouts').insert([0, 1, 2, 3].map((d) => ({ user_id: user.id, completed_at: (today - d) * DAY_MS + 60_000 })));
-    expect(await achievements(user.token)).toEqual({ workouts_completed: 4, streak_days: 4 });
+  it('when a day is missing, then the streak stops at the gap and the longest run is kept', async () => {
+    const user = await signedInUser(service);
+    for (const d of [0, 2, 3, 4, 9]) await log(user.token, d);
+    expect(await achievements(user.token)).toMatchObject({ workouts_completed: 5, streak_days: 1, longest_streak_days: 3 });
   });
 
-  it('when a day is missing between workouts, then the streak stops at the gap but every workout counts', async () => {
-    const user = await newUser();
-    await logWorkouts(user.id, [0, 2, 3, 4]);
-    expect(await achievements(user.token)).toEqual({ workouts_completed: 4, streak_days: 1 });
+  it('when several workouts fall on one day, then each counts but the day counts once', async () => {
+    const user = await signedInUser(service);
+    for (const d of [0, 0, 0, 1]) await log(user.token, d);
+    expect(await achievements(user.token)).toMatchObject({ workouts_completed: 4, streak_days: 2, longest_streak_days: 2 });
   });
 
-  it('when the last workout was yesterday, then the streak still holds; when it was two days ago, then it is 0', async () => {
-    const holding = await newUser();
-    await logWorkouts(holding.id, [1, 2]);
-    expect(await achievements(holding.token)).toEqual({ workouts_completed: 2, streak_days: 2 });
-
-    const broken = await newUser();
-    await logWorkouts(broken.id, [2, 3, 4]);
-    expect(await achievements(broken.token)).toEqual({ workouts_completed: 3, streak_days: 0 });
+  it('when minutes are logged this week and last, then minutes_this_week counts Monday to now only', async () => {
+    const user = await signedInUser(service);
+    await log(user.token, 0, 45); // Thursday
+    await log(user.token, 3, 30); // Monday 29 December
+    await log(user.token, 4, 60); // Sunday 28 December: last week
+    expect((await achievements(user.token)).minutes_this_week).toBe(75);
   });
 
-  it('when several workouts fall on one day, then each is completed but the day counts once in the streak', async () => {
-    const user = await newUser();
-    await logWorkouts(user.id, [0, 0, 0, 1]);
-    expect(await achievements(user.token)).toEqual({ workouts_completed: 4, streak_days: 2 });
+  it('when the time zone moves the days, then the streak and the week follow the local calendar', async () => {
+    const user = await signedInUser(service);
+    // 02:00 UTC today is 21:00 yesterday in New York; 12:00 UTC two days ago is 07:00 there.
+    await log(user.token, 0, 20, -10);
+    await log(user.token, 2, 20);
+    expect(await achievements(user.token)).toMatchObject({ streak_days: 1, longest_streak_days: 1 });
+
+    expect((await setTimeZone(user.token, 'America/New_York')).status).toBe(200);
+    expect(await achievements(user.token)).toMatchObject({ streak_days: 2, longest_streak_days: 2 });
+
+    // In Auckland (UTC+13) it is already Friday 01:00, and Sunday 28 December 12:00 UTC is Monday there.
+    const sunday = await log(user.token, 4, 60);
+    expect((await setTimeZone(user.token, 'Pacific/Auckland')).status).toBe(200);
+    expect((await achievements(user.token)).minutes_this_week).toBe(100);
+    expect((await setTimeZone(user.token, 'UTC')).status).toBe(200);
+    expect((await achievements(user.token)).minutes_this_week).toBe(40);
+    expect(sunday).toMatch(/^wrk_/);
+  });
+
+  it('when a workout is deleted, then the figures stop counting it', async () => {
+    const user = await signedInUser(service);
+    await log(user.token, 0, 30);
+    const middle = await log(user.token, 1, 40);
+    await log(user.token, 2, 50);
+    expect(await achievements(user.token)).toMatchObject({ workouts_completed: 3, streak_days: 3, minutes_this_week: 120 });
+    expect((await service.call('DELETE', `/workouts/${middle}`, { token: user.token })).status).toBe(200);
+    expect(await achievements(user.token)).toEqual({ workouts_completed: 2, streak_days: 1, longest_streak_days: 1, minutes_this_week: 80 });
   });
 
   it('when another user works out, then it does not count for this one', async () => {
-    const user = await newUser();
-    const other = await newUser();
-    await logWorkouts(other.id, [0, 1, 2, 3, 4]);
-    await logWorkouts(user.id, [0]);
-    expect(await achievements(user.token)).toEqual({ workouts_completed: 1, streak_days: 1 });
-    expect(await achievements(other.token)).toEqual({ workouts_completed: 5, streak_days: 5 });
+    const user = await signedInUser(service);
+    const other = await signedInUser(service);
+    for (const d of [0, 1, 2, 3, 4]) await log(other.token, d);
+    await log(user.token, 0);
+    expect(await achievements(user.token)).toMatchObject({ workouts_completed: 1, streak_days: 1 });
+    expect(await achievements(other.token)).toMatchObject({ workouts_completed: 5, streak_days: 5 });
   });
 
-  it('when the clock moves past midnight without a new workout, then the streak ends at yesterday and breaks the day after', async () => {
-    const user = await newUser();
-    await logWorkouts(user.id, [0, 1]);
+  it('when a workout starts later today or tomorrow (a clock ahead), then it counts but neither starts nor breaks the streak', async () => {
+    const user = await signedInUser(service);
+    await log(user.token, 1);
+    await log(user.token, -1, 30, -1);
+    expect(await achievements(user.token)).toMatchObject({ workouts_completed: 2, streak_days: 1 });
+  });
+
+  it('when the clock moves past midnight without a new workout, then the streak holds through yesterday and breaks the day after', async () => {
+    const user = await signedInUser(service);
+    await log(user.token, 0);
+    await log(user.token, 1);
     expect((await achievements(user.token)).streak_days).toBe(2);
     clock.advance(DAY_MS);
-    // A token lives 30 minutes: log in again after each day.
-    expect(await achievements(await loginUser(service, user))).toEqual({ workouts_completed: 2, streak_days: 2 });
+    expect((await achievements(user.token)).streak_days).toBe(2);
     clock.advance(DAY_MS);
-    const later = await loginUser(service, user);
-    expect(await achievements(later)).toEqual({ workouts_completed: 2, streak_days: 0 });
+    expect(await achievements(user.token)).toMatchObject({ streak_days: 0, longest_streak_days: 2, workouts_completed: 2 });
   });
 
-  it('when a workout is dated tomorrow (a device clock ahead), then it counts but neither starts nor breaks the streak', async () => {
-    const user = await newUser();
-    await logWorkouts(user.id, [-1, 0, 1]);
-    expect(await achievements(user.token)).toEqual({ workouts_completed: 3, streak_days: 2 });
-  });
-
-  it('when /me is read, then it carries no achievements (they belong to /user-data)', async () => {
-    const user = await newUser();
-    await logWorkouts(user.id, [0]);
-    const res = await service.call('GET', '/me', { token: user.token });
-    expect(res.body.training_profile).not.toHaveProperty('achievements');
+  it('when the time zone is unknown, then 400 unknown_time_zone and the setting stays; a known one is stored by its canonical name', async () => {
+    const user = await signedInUser(service);
+    const bad = await setTimeZone(user.token, 'Mars/Olympus_Mons');
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ code: 400, text: 'Unknown time zone', error: 'unknown_time_zone' });
+    expect((await service.call('GET', '/user-data', { token: user.token })).body.settings.timezone).toBe('UTC');
+    expect((await setTimeZone(user.token, 'europe/berlin')).status).toBe(200);
+    expect((await service.call('GET', '/user-data', { token: user.token })).body.settings.timezone).toBe('Europe/Berlin');
   });
 });

@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../src/errors.js';
 import { createProfileRepository } from '../src/profile/profile.repository.js';
 import { createProfileService, type ProfileService } from '../src/profile/profile.service.js';
-import { createWorkoutsRepository } from '../src/profile/workouts.repository.js';
 import { createSurveyService } from '../src/survey/survey.service.js';
 import { createTrainingRepository } from '../src/training/training.repository.js';
 import { createTrainingService } from '../src/training/training.service.js';
 import { createUsersRepository } from '../src/users/users.repository.js';
+import { createWorkoutsRepository } from '../src/workouts/workouts.repository.js';
+import { createWorkoutsService } from '../src/workouts/workouts.service.js';
 import { iso } from './profile-helpers.js';
 import { createTestDatabase, databases, type TestDatabase } from './support/databases.js';
 import { type ManualClock, manualClock, type Service, startService } from './support/service.js';
@@ -54,7 +55,8 @@ describe.each(databases)('GET /me and PUT /profile on %s', (kind) => {
           country: null,
         },
         training_profile: { goals: ['maintain_fitness'], level: 'beginner', preferences: { workout_duration: '30_45_min', equipment: [] } },
-        account_settings: { notifications: { email: true, push: false }, privacy: { profile_visibility: 'public' } },
+        account_settings: { notifications: { email: true, push: false }, privacy: { profile_visibility: 'public' }, timezone: 'UTC', units: 'metric' },
+        achievements: { workouts_completed: 0, streak_days: 0, longest_streak_days: 0, minutes_this_week: 0 },
         metadata: { cache_expiry: 300, data_version: expect.any(String) },
       });
     });
@@ -311,7 +313,7 @@ describe.each(databases)('the profile service on %s', (kind) => {
       db,
       users,
       people: createProfileRepository(db),
-      workouts: createWorkoutsRepository(db),
+      workouts: createWorkoutsService({ db, workouts: createWorkoutsRepository(db), clock }),
       training,
       survey,
       verification: verificationFor(db, users),

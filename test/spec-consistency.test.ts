@@ -197,7 +197,7 @@ describe('data/survey_data.json agrees with openapi.yaml', () => {
 });
 
 describe('the operations of openapi.yaml', () => {
-  it('when the operations are counted, then the two seed documents give 18, the ops tag 3 more, staying signed in and recovery 5 more, and the security tag the rest', () => {
+  it('when the operations are counted, then the two seed documents give 18, the ops tag 3 more, staying signed in and recovery 5 more, the training log 5, and the security tag the rest', () => {
     const ops = operations().filter(([, op]) => op.tags?.includes('ops'));
     const security = operations().filter(([, op]) => op.tags?.includes('security'));
     expect(security.map(([name]) => name).sort()).toEqual([
@@ -208,7 +208,17 @@ describe('the operations of openapi.yaml', () => {
       'POST /mfa/totp',
       'POST /mfa/totp/confirm',
     ]);
-    expect(operations()).toHaveLength(26 + security.length);
+    const trainingLog = operations()
+      .map(([name]) => name)
+      .filter((name) => name.includes(' /workouts'));
+    expect(trainingLog.sort()).toEqual([
+      'DELETE /workouts/{workout_id}',
+      'GET /workouts',
+      'GET /workouts/{workout_id}',
+      'POST /workouts',
+      'PUT /workouts/{workout_id}',
+    ]);
+    expect(operations()).toHaveLength(26 + security.length + trainingLog.length);
     expect(ops.map(([name]) => name).sort()).toEqual(['GET /healthz', 'GET /metrics', 'GET /readyz']);
     const recovery = ['POST /token/refresh', 'POST /email/verify', 'POST /email/verification', 'POST /password/forgot', 'POST /password/reset'];
     expect(operations().map(([name]) => name)).toEqual(expect.arrayContaining(recovery));

@@ -92,6 +92,8 @@ describe.each(databases)('training profile (questionnaire) on %s', (kind) => {
           training_types: surveyDefaults.training_types,
         },
         metadata: { last_updated: null, next_review_date: null },
+        derived: { bmi: null, bmi_category: null, bmr_kcal: null, tdee_kcal: null },
+        display: null,
       });
       // The file's defaults, spelled out: a beginner who wants to maintain fitness.
       expect(res.body.training_profile.training_experience.level).toBe('beginner');
@@ -121,7 +123,7 @@ describe.each(databases)('training profile (questionnaire) on %s', (kind) => {
 
       const got = await service.call('GET', '/training-profile', { token: user.token });
       expect(got.status).toBe(200);
-      expect(got.body).toEqual({ training_profile: stored(seedQuestionnaire()), metadata: res.body.metadata });
+      expect(got.body).toEqual({ training_profile: stored(seedQuestionnaire()), metadata: res.body.metadata, derived: res.body.derived, display: null });
     });
 
     it('when equipment is sent, then it is stored as sent; a later PUT replaces the whole questionnaire', async () => {

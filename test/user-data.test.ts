@@ -44,9 +44,15 @@ describe.each(databases)('/user-data, /me and /training-profile: one person on %
       expect(data.user_profile).toEqual(view.user_profile);
       const { achievements, ...summary } = data.training_profile;
       expect(summary).toEqual(view.training_profile);
-      expect(achievements).toEqual({ workouts_completed: 0, streak_days: 0 });
+      expect(achievements).toEqual({ workouts_completed: 0, streak_days: 0, longest_streak_days: 0, minutes_this_week: 0 });
+      expect(view.achievements).toEqual(achievements);
       expect(data.settings).toEqual(view.account_settings);
-      expect(data.settings).toEqual({ notifications: { email: true, push: false }, privacy: { profile_visibility: 'public' } });
+      expect(data.settings).toEqual({
+        notifications: { email: true, push: false },
+        privacy: { profile_visibility: 'public' },
+        timezone: 'UTC',
+        units: 'metric',
+      });
       expect(data.metadata).toEqual({ version: expect.any(String), last_updated: iso(clock()) });
     });
 
@@ -101,7 +107,10 @@ describe.each(databases)('/user-data, /me and /training-profile: one person on %
       expect((await service.call('PUT', '/training-profile', { token: user.token, body })).status).toBe(200);
       const summary = { goals: ['muscle_gain', 'endurance'], level: 'advanced', preferences: { workout_duration: '15_30_min', equipment: ['barbell'] } };
       expect((await me(user.token)).training_profile).toEqual(summary);
-      expect((await userData(user.token)).training_profile).toEqual({ ...summary, achievements: { workouts_completed: 0, streak_days: 0 } });
+      expect((await userData(user.token)).training_profile).toEqual({
+        ...summary,
+        achievements: { workouts_completed: 0, streak_days: 0, longest_streak_days: 0, minutes_this_week: 0 },
+      });
     });
 
     it('when the questionnaire is PUT without equipment after equipment was set through /user-data, then the summaries show []', async () => {
@@ -149,9 +158,19 @@ describe.each(databases)('/user-data, /me and /training-profile: one person on %
       const user = await signedInUser(service);
       const res = await post(user.token, { settings: { notifications: { push: true } } });
       expect(res.body.updated_fields).toEqual({ user_profile: false, training_profile: false, settings: true });
-      expect((await me(user.token)).account_settings).toEqual({ notifications: { email: true, push: true }, privacy: { profile_visibility: 'public' } });
+      expect((await me(user.token)).account_settings).toEqual({
+        notifications: { email: true, push: true },
+        privacy: { profile_visibility: 'public' },
+        timezone: 'UTC',
+        units: 'metric',
+      });
       await post(user.token, { settings: { privacy: { profile_visibility: 'private' } } });
-      expect((await userData(user.token)).settings).toEqual({ notifications: { email: true, push: true }, privacy: { profile_visibility: 'private' } });
+      expect((await userData(user.token)).settings).toEqual({
+        notifications: { email: true, push: true },
+        privacy: { profile_visibility: 'private' },
+        timezone: 'UTC',
+        units: 'metric',
+      });
     });
 
     it.each(['public', 'friends_only', 'private'])('when profile_visibility is set to %s, then both views and the database show it', async (visibility) => {
@@ -159,8 +178,8 @@ describe.each(databases)('/user-data, /me and /training-profile: one person on %
       const settings = { notifications: { email: false, push: true }, privacy: { profile_visibility: visibility } };
       const res = await post(user.token, { settings });
       expect(res.status).toBe(200);
-      expect((await me(user.token)).account_settings).toEqual(settings);
-      expect((await userData(user.token)).settings).toEqual(settings);
+      expect((await me(user.token)).account_settings).toEqual({ ...settings, timezone: 'UTC', units: 'metric' });
+      expect((await userData(user.token)).settings).toEqual({ ...settings, timezone: 'UTC', units: 'metric' });
       const row = (await dbState(user.username)).settings;
       expect({ email: Boolean(row.notify_email), push: Boolean(row.notify_push), visibility: row.profile_visibility }).toEqual({
         email: false,

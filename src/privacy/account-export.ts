@@ -5,7 +5,7 @@ import { type Db, transaction } from '../db/db.js';
 import { Errors } from '../errors.js';
 import type { TwoFactor } from '../mfa/two-factor.service.js';
 import type { ProfileRepository } from '../profile/profile.repository.js';
-import type { WorkoutsRepository } from '../profile/workouts.repository.js';
+import type { WorkoutsRepository } from '../workouts/workouts.repository.js';
 import type { SecurityLog } from '../security/security-log.js';
 
 export type AccountExport = ReturnType<typeof createAccountExport>;
@@ -37,7 +37,7 @@ export function createAccountExport(deps: {
           exportedAt: now,
           person,
           twoFactorEnabled: await twoFactor.isEnabled(userId, trx),
-          workouts: await workouts.completedAt(userId, trx),
+          workouts: await workouts.all(userId, trx),
           sessions: await sessions.listAll(userId, trx),
           events: await securityLog.all(userId, trx),
         };

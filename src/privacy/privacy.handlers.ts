@@ -4,6 +4,7 @@ import type { HandlerMap } from '../operations.js';
 import { settingsView } from '../profile/profile.handlers.js';
 import { securityEventView } from '../security/security.handlers.js';
 import { publicUserId } from '../users/identity.js';
+import { workoutView } from '../workouts/workouts.handlers.js';
 import type { AccountDeletion } from './account-deletion.js';
 import type { AccountExport } from './account-export.js';
 
@@ -36,7 +37,7 @@ function exportView(data: Exported): components['schemas']['AccountExport'] {
     },
     settings: settingsView(settings),
     ...(training ? { training_profile: training.profile } : {}),
-    workouts: data.workouts.map((completedAt) => ({ completed_at: toIso(completedAt) })),
+    workouts: data.workouts.map(workoutView),
     sessions: data.sessions.map((s) => ({
       session_id: s.id,
       created_at: toIso(s.createdAt),

@@ -3,6 +3,7 @@ import { toIso } from '../clock.js';
 import type { HandlerMap } from '../operations.js';
 import { publicUserId } from '../users/identity.js';
 import type { Settings, User, UserPatch } from '../users/users.repository.js';
+import type { Achievements } from '../workouts/achievements.js';
 import type { ProfileService } from './profile.service.js';
 
 type ProfileUpdate = components['schemas']['ProfileUpdate'];
@@ -33,6 +34,17 @@ export function settingsView(settings: Settings): components['schemas']['Setting
   return {
     notifications: { email: settings.notifyEmail, push: settings.notifyPush },
     privacy: { profile_visibility: settings.profileVisibility },
+    timezone: settings.timezone,
+    units: settings.units,
+  };
+}
+
+function achievementsView(a: Achievements): components['schemas']['Achievements'] {
+  return {
+    workouts_completed: a.workoutsCompleted,
+    streak_days: a.streakDays,
+    minutes_this_week: a.minutesThisWeek,
+    longest_streak_days: a.longestStreakDays,
   };
 }
 
@@ -45,13 +57,14 @@ function toUserPatch(update: ProfileUpdate): UserPatch {
 export function createProfileHandlers(service: ProfileService) {
   return {
     getMe: async ({ auth }) => {
-      const { user, settings, summary } = await service.me(auth.userId, auth.person);
+      const { user, settings, summary, achievements } = await service.me(auth.userId, auth.person);
       return {
         status: 200,
         body: {
           user_profile: userProfileView(user),
           training_profile: summary,
           account_settings: settingsView(settings),
+          achievements: achievementsView(achievements),
           metadata: { cache_expiry: CACHE_EXPIRY_SECONDS, data_version: DATA_VERSION },
         },
       };
@@ -65,7 +78,7 @@ export function createProfileHandlers(service: ProfileService) {
           user_profile: userProfileView(user),
           training_profile: {
             ...summary,
-            achievements: { workouts_completed: achievements.workoutsCompleted, streak_days: achievements.streakDays },
+            achievements: achievementsView(achievements),
           },
           settings: settingsView(settings),
           metadata: { version: DATA_VERSION, last_updated: toIso(lastUpdated) },

@@ -8,12 +8,15 @@ import type { SummaryPatch, TrainingService } from '../training/training.service
 import type { EmailVerification } from '../users/email-verification.js';
 import { newAddressOf, type Settings, type SettingsValues, type User, type UserPatch, type UsersRepository } from '../users/users.repository.js';
 import { duplicateError } from '../users/users.service.js';
+import { isTimeZone } from '../workouts/calendar.js';
+import type { WorkoutsService } from '../workouts/workouts.service.js';
 import type { Person, ProfileRepository } from './profile.repository.js';
-import type { WorkoutsRepository } from './workouts.repository.js';
 
 export interface SettingsPatch {
   notifications?: { email?: boolean; push?: boolean };
   privacy?: { profile_visibility?: Settings['profileVisibility'] };
+  timezone?: string;
+  units?: Settings['units'];
 }
 
 export interface UserDataPatch {
@@ -33,6 +36,12 @@ function settingsChanges(patch: SettingsPatch): Partial<SettingsValues> {
   if (patch.notifications?.email !== undefined) changes.notifyEmail = patch.notifications.email;
   if (patch.notifications?.push !== undefined) changes.notifyPush = patch.notifications.push;
   if (patch.privacy?.profile_visibility !== undefined) changes.profileVisibility = patch.privacy.profile_visibility;
+  if (patch.timezone !== undefined) {
+    if (!isTimeZone(patch.timezone)) throw Errors.unknownTimeZone();
+    // As the runtime spells it (`europe/berlin` is `Europe/Berlin`).
+    changes.timezone = new Intl.DateTimeFormat('en-US', { timeZone: patch.timezone }).resolvedOptions().timeZone;
+  }
+  if (patch.units !== undefined) changes.units = patch.units;
   return changes;
 }
 
@@ -43,7 +52,7 @@ export function createProfileService(deps: {
   db: Db;
   users: UsersRepository;
   people: ProfileRepository;
-  workouts: WorkoutsRepository;
+  workouts: Pick<WorkoutsService, 'achievements'>;
   training: TrainingService;
   survey: SurveyService;
   verification: EmailVerification;
@@ -58,12 +67,15 @@ export function createProfileService(deps: {
     if (!data.countries.some((c) => c.code === country)) throw Errors.unknownCountry();
   }
 
-  /** The person behind the account; `known` when the caller's authentication already read it. */
+  /** The person behind the account and their achievements; `known` when the caller's authentication already read it. */
   async function load(userId: number, known?: Person) {
     const person = known ?? (await people.findPerson(userId));
     if (!person) throw Errors.accountNotFound();
-    const { summary, updatedAt: trainingUpdatedAt } = await training.summary(person.training);
-    return { user: person.user, settings: person.settings, summary, trainingUpdatedAt };
+    const [{ summary, updatedAt: trainingUpdatedAt }, achievements] = await Promise.all([
+      training.summary(person.training),
+      workouts.achievements(userId, person.settings.timezone),
+    ]);
+    return { user: person.user, settings: person.settings, summary, trainingUpdatedAt, achievements };
   }
 
   /**
@@ -104,12 +116,11 @@ export function createProfileService(deps: {
     /** Everything /me shows. 404 when the account no longer exists. */
     me: load,
 
-    /** Everything /user-data shows: /me's data plus achievements and the last change time. */
+    /** Everything /user-data shows: /me's data plus the last change time. */
     async userData(userId: number, known?: Person) {
       const loaded = await load(userId, known);
-      const achievements = await workouts.achievements(userId, clock());
       const lastUpdated = Math.max(loaded.user.updatedAt, loaded.settings.updatedAt, loaded.trainingUpdatedAt ?? 0);
-      return { ...loaded, achievements, lastUpdated };
+      return { ...loaded, lastUpdated };
     },
 
     updateProfile: (userId: number, patch: UserPatch, client: ClientInfo) => apply(userId, { userProfile: patch }, Errors.emailRegistered, client),

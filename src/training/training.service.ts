@@ -5,6 +5,7 @@ import { type Db, type Trx, transaction } from '../db/db.js';
 import { Errors } from '../errors.js';
 import type { SurveyService } from '../survey/survey.service.js';
 import type { UsersRepository } from '../users/users.repository.js';
+import { derivedOf, displayOf } from './body-metrics.js';
 import type { StoredTrainingProfile, TrainingRecord, TrainingRepository } from './training.repository.js';
 
 export type TrainingProfileInput = components['schemas']['TrainingProfile'];
@@ -81,11 +82,22 @@ export function createTrainingService(deps: { db: Db; training: TrainingReposito
 
   const current = async (userId: number, exec: Db | Trx = db) => orDefaults(await training.find(userId, exec));
 
+  /** The questionnaire as the API shows it: with what is derived from it, in the user's units. */
+  async function view(userId: number, profile: StoredTrainingProfile, updatedAt: number | undefined) {
+    const { units } = await users.getSettings(userId);
+    return {
+      profile,
+      metadata: metadataOf(updatedAt),
+      derived: derivedOf(profile.basic_information, profile.training_experience.frequency_last_3_months),
+      display: displayOf(profile.basic_information, units),
+    };
+  }
+
   return {
     /** The stored questionnaire, or the defaults with `last_updated: null` before the first one. */
     async get(userId: number) {
       const { profile, updatedAt } = await current(userId);
-      return { profile, metadata: metadataOf(updatedAt) };
+      return view(userId, profile, updatedAt);
     },
 
     /** Stores the whole questionnaire as sent (equipment defaults to none). */
@@ -97,7 +109,7 @@ export function createTrainingService(deps: { db: Db; training: TrainingReposito
         if (!(await users.lockById(userId, trx))) throw Errors.accountNotFound();
         await training.save(userId, profile, now, trx);
       });
-      return { profile, metadata: metadataOf(now) };
+      return view(userId, profile, now);
     },
 
     /** The summary view (/me, /user-data) of a stored questionnaire (or the defaults), and when it was written. */

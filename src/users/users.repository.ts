@@ -46,10 +46,15 @@ export interface UserPatch {
   country?: string | null;
 }
 
+export type Units = 'metric' | 'imperial';
+
 export interface SettingsValues {
   notifyEmail: boolean;
   notifyPush: boolean;
   profileVisibility: ProfileVisibility;
+  /** IANA time zone: days of streaks and weeks of weekly minutes are counted in it. */
+  timezone: string;
+  units: Units;
 }
 
 export interface Settings extends SettingsValues {
@@ -83,6 +88,8 @@ export interface SettingsRow {
   notify_email: number | boolean;
   notify_push: number | boolean;
   profile_visibility: string;
+  timezone: string;
+  units: string;
   updated_at: number | string;
 }
 
@@ -113,6 +120,8 @@ export function toSettings(row: SettingsRow): Settings {
     notifyEmail: Boolean(row.notify_email),
     notifyPush: Boolean(row.notify_push),
     profileVisibility: row.profile_visibility as ProfileVisibility,
+    timezone: row.timezone,
+    units: row.units as Units,
     updatedAt: Number(row.updated_at),
   };
 }
@@ -279,6 +288,8 @@ export function createUsersRepository(db: Db) {
           notify_email: next.notifyEmail,
           notify_push: next.notifyPush,
           profile_visibility: next.profileVisibility,
+          timezone: next.timezone,
+          units: next.units,
           updated_at: now,
         });
       }

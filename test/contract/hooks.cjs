@@ -114,6 +114,11 @@ const EXPECTED_TEXT = {
   '/mfa/totp/confirm > Turn two-factor login on with a first code > 400 > application/json': 'Invalid two-factor code',
   '/mfa/totp/confirm > Turn two-factor login on with a first code > 409 > application/json': 'No two-factor setup to confirm',
   "/me > Delete the caller's account > 400 > application/json": 'Invalid current password',
+  '/workouts > Log a workout > 400 > application/json': 'Workout starts more than a day ahead',
+  "/workouts/{workout_id} > Replace one of the caller's workouts > 400 > application/json": 'Workout starts more than a day ahead',
+  "/workouts/{workout_id} > Get one of the caller's workouts > 404 > application/json": 'Workout not found',
+  "/workouts/{workout_id} > Replace one of the caller's workouts > 404 > application/json": 'Workout not found',
+  "/workouts/{workout_id} > Delete one of the caller's workouts > 404 > application/json": 'Workout not found',
 };
 
 // The field a generic 400 rewrite makes invalid; afterEach checks the error names it. A `before`
@@ -325,6 +330,9 @@ const state = {
   factorOnToken: undefined, // a user with two-factor login on (POST /mfa/totp 409)
   factorOff: undefined, // { token, recoveryCode } of a user who turns two-factor login off
   doomedToken: undefined, // a user who deletes their account (DELETE /me 200)
+  workoutId: undefined, // a workout of `main` (GET and PUT /workouts/{workout_id} 200)
+  doomedWorkoutId: undefined, // a workout of `main` that DELETE /workouts/{workout_id} 200 deletes
+  othersWorkoutId: undefined, // a workout of `other`: `main` gets 404 for it, as for an unknown id
   surveyOriginal: undefined,
 };
 
@@ -380,6 +388,10 @@ hooks.beforeAll(
       const off = await factorOn('mfaoff');
       state.factorOff = { token: off.token, recoveryCode: off.recoveryCodes[0] };
       state.doomedToken = await login(await registerUser('doom'));
+      const workout = spec.paths['/workouts'].post.requestBody.content['application/json'].example;
+      state.workoutId = (await expectCall(201, 'POST', '/workouts', { token: state.mainToken, body: workout })).id;
+      state.doomedWorkoutId = (await expectCall(201, 'POST', '/workouts', { token: state.mainToken, body: workout })).id;
+      state.othersWorkoutId = (await expectCall(201, 'POST', '/workouts', { token: await login(state.other), body: workout })).id;
       if (SURVEY_FILE) state.surveyOriginal = readFileSync(SURVEY_FILE);
       log(`run ${run}: users ${state.main.username}, ${state.other.username}, ${state.pwUser.username}, ${state.profileUser.username} ready`);
     } catch (err) {
@@ -650,6 +662,23 @@ before("/me > Delete the caller's account > 200 > application/json", (t) => {
 before("/me > Delete the caller's account > 400 > application/json", (t) => {
   setBody(t, { password: 'WrongPass999!' });
 });
+
+// /workouts and /workouts/{workout_id}: `main`'s own workouts, and `other`'s for the 404s.
+const IN_TWO_DAYS = () => new Date(Date.now() + 2 * 86_400_000).toISOString();
+before('/workouts > Log a workout > 400 > application/json', (t) => {
+  setBody(t, { ...happyBody(t), started_at: IN_TWO_DAYS() });
+});
+before("/workouts/{workout_id} > Replace one of the caller's workouts > 400 > application/json", (t) => {
+  setUri(t, `/workouts/${state.workoutId}`);
+  setBody(t, { ...happyBody(t), started_at: IN_TWO_DAYS() });
+});
+for (const summary of ['Get', 'Replace']) {
+  before(`/workouts/{workout_id} > ${summary} one of the caller's workouts > 200 > application/json`, (t) => setUri(t, `/workouts/${state.workoutId}`));
+}
+before("/workouts/{workout_id} > Delete one of the caller's workouts > 200 > application/json", (t) => setUri(t, `/workouts/${state.doomedWorkoutId}`));
+for (const summary of ['Get', 'Replace', 'Delete']) {
+  before(`/workouts/{workout_id} > ${summary} one of the caller's workouts > 404 > application/json`, (t) => setUri(t, `/workouts/${state.othersWorkoutId}`));
+}
 
 // /survey-data
 before('/survey-data > Get survey reference data > 304', async (t) => {

@@ -1,0 +1,80 @@
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/db.js';
+import { Errors } from '../errors.js';
+import { type Achievements, achievementsOf } from './achievements.js';
+import type { Workout, WorkoutFields, WorkoutPosition, WorkoutQuery, WorkoutsRepository } from './workouts.repository.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** A workout may start this far ahead of the server's clock (a phone clock ahead, a session planned today). */
+const MAX_AHEAD_MS = DAY_MS;
+/** The weekly minutes need the workouts of the last 8 days at most (a week and a time zone). */
+const WEEK_WINDOW_MS = 8 * DAY_MS;
+
+const CURSOR = /^v1:([0-9]{1,16}):([1-9][0-9]{0,15})$/;
+
+/** The opaque cursor of the page after a workout. */
+function cursorAfter(w: Workout): string {
+  return Buffer.from(`v1:${w.startedAt}:${w.id}`, 'utf8').toString('base64url');
+}
+
+function positionOf(cursor: string): WorkoutPosition {
+  const match = CURSOR.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw Errors.invalidCursor();
+  return { startedAt: Number(match[1]), id: Number(match[2]) };
+}
+
+export interface WorkoutPage {
+  workouts: Workout[];
+  nextCursor: string | null;
+}
+
+export type WorkoutsService = ReturnType<typeof createWorkoutsService>;
+
+/** The caller's training log and the achievements counted from it. */
+export function createWorkoutsService(deps: { db: Db; workouts: WorkoutsRepository; clock: Clock }) {
+  const { workouts, clock } = deps;
+
+  function checkStart(fields: WorkoutFields, now: number): WorkoutFields {
+    if (fields.startedAt > now + MAX_AHEAD_MS) throw Errors.workoutInFuture();
+    // Stored to the second, as every time of the API is shown.
+    return { ...fields, startedAt: Math.floor(fields.startedAt / 1000) * 1000 };
+  }
+
+  return {
+    async create(userId: number, fields: WorkoutFields): Promise<Workout> {
+      const now = clock();
+      return workouts.insert(userId, checkStart(fields, now), now);
+    },
+
+    async list(userId: number, query: Omit<WorkoutQuery, 'after'> & { cursor?: string }): Promise<WorkoutPage> {
+      const after = query.cursor === undefined ? undefined : positionOf(query.cursor);
+      const found = await workouts.page(userId, { ...query, after, limit: query.limit + 1 });
+      const shown = found.slice(0, query.limit);
+      const last = shown[shown.length - 1];
+      return { workouts: shown, nextCursor: found.length > query.limit && last ? cursorAfter(last) : null };
+    },
+
+    async get(userId: number, id: number): Promise<Workout> {
+      const found = await workouts.find(userId, id);
+      if (!found) throw Errors.workoutNotFound();
+      return found;
+    },
+
+    async replace(userId: number, id: number, fields: WorkoutFields): Promise<Workout> {
+      const now = clock();
+      if (!(await workouts.replace(userId, id, checkStart(fields, now), now))) throw Errors.workoutNotFound();
+      return this.get(userId, id);
+    },
+
+    async delete(userId: number, id: number): Promise<void> {
+      if (!(await workouts.delete(userId, id))) throw Errors.workoutNotFound();
+    },
+
+    /** The achievements of the user's log, in their time zone. */
+    async achievements(userId: number, timeZone: string): Promise<Achievements> {
+      const now = clock();
+      const [startTimes, recent] = await Promise.all([workouts.startTimes(userId), workouts.since(userId, now - WEEK_WINDOW_MS)]);
+      return achievementsOf(startTimes, recent, timeZone, now);
+    },
+  };
+}
