@@ -34,9 +34,6 @@ import { createPrivacyHandlers } from './privacy/privacy.handlers.js';
 import { createProfileHandlers } from './profile/profile.handlers.js';
 import { createProfileRepository, PERSON_QUERY } from './profile/profile.repository.js';
 import { createProfileService } from './profile/profile.service.js';
-import { createWorkoutsHandlers } from './workouts/workouts.handlers.js';
-import { createWorkoutsRepository } from './workouts/workouts.repository.js';
-import { createWorkoutsService } from './workouts/workouts.service.js';
 import { createPasswordCheck } from './security/password-check.js';
 import { createSecurityHandlers } from './security/security.handlers.js';
 import { createSecurityLog, NEW_SIGN_IN, NEW_SIGN_IN_TEMPLATE } from './security/security-log.js';
@@ -50,6 +47,9 @@ import { createUserTokensRepository } from './users/user-tokens.repository.js';
 import { createUsersHandlers } from './users/users.handlers.js';
 import { createUsersRepository } from './users/users.repository.js';
 import { createUsersService } from './users/users.service.js';
+import { createWorkoutsHandlers } from './workouts/workouts.handlers.js';
+import { createWorkoutsRepository } from './workouts/workouts.repository.js';
+import { createWorkoutsService } from './workouts/workouts.service.js';
 
 export interface AppDeps {
   db: Db;

@@ -5,8 +5,8 @@ import { type Db, transaction } from '../db/db.js';
 import { Errors } from '../errors.js';
 import type { TwoFactor } from '../mfa/two-factor.service.js';
 import type { ProfileRepository } from '../profile/profile.repository.js';
-import type { WorkoutsRepository } from '../workouts/workouts.repository.js';
 import type { SecurityLog } from '../security/security-log.js';
+import type { WorkoutsRepository } from '../workouts/workouts.repository.js';
 
 export type AccountExport = ReturnType<typeof createAccountExport>;
 

@@ -42,12 +42,7 @@ export function longestRun(days: number[]): number {
  * The achievements from the start times of all of a user's workouts (newest first) and the
  * start times and minutes of the recent ones, in the user's time zone at `now`.
  */
-export function achievementsOf(
-  startedAt: number[],
-  recent: { startedAt: number; durationMin: number }[],
-  timeZone: string,
-  now: number,
-): Achievements {
+export function achievementsOf(startedAt: number[], recent: { startedAt: number; durationMin: number }[], timeZone: string, now: number): Achievements {
   const calendar = calendarOf(timeZone);
   const days = [...new Set(startedAt.map(calendar.dayOf))];
   const today = calendar.dayOf(now);

@@ -136,9 +136,16 @@ export function createWorkoutsRepository(db: Db) {
       if (q.to !== undefined) query.andWhere('started_at', '<', q.to);
       const { after } = q;
       if (after) {
-        query.andWhere((w) => w.where('started_at', '<', after.startedAt).orWhere((same) => same.where('started_at', after.startedAt).andWhere('id', '<', after.id)));
+        query.andWhere((w) =>
+          w.where('started_at', '<', after.startedAt).orWhere((same) => same.where('started_at', after.startedAt).andWhere('id', '<', after.id)),
+        );
       }
-      const rows = await query.orderBy([{ column: 'started_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(q.limit);
+      const rows = await query
+        .orderBy([
+          { column: 'started_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .limit(q.limit);
       return rows.map(toWorkout);
     },
 
@@ -146,7 +153,10 @@ export function createWorkoutsRepository(db: Db) {
     async all(userId: number, exec: Executor = db): Promise<Workout[]> {
       const rows = await exec<WorkoutRow>('workouts')
         .where({ user_id: userId })
-        .orderBy([{ column: 'started_at', order: 'desc' }, { column: 'id', order: 'desc' }]);
+        .orderBy([
+          { column: 'started_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ]);
       return rows.map(toWorkout);
     },
 
