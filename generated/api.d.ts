@@ -841,10 +841,12 @@ export interface components {
          *     `invalid_two_factor_code` (login, account deletion, turning two-factor off);
          *     `two_factor_already_enabled`, `two_factor_not_enabled`, `two_factor_setup_missing`
          *     (409s of the two-factor operations); `workout_in_future`, `workout_not_found`;
-         *     `unknown_time_zone`: `settings.timezone` is not an IANA time zone.
+         *     `unknown_time_zone`: `settings.timezone` is not an IANA time zone;
+         *     `precondition_failed`: an `If-Match` tag is stale (412); `idempotency_key_in_flight`
+         *     (409), `idempotency_key_reused` (422): see `Idempotency-Key`.
          * @enum {string}
          */
-        ErrorId: "validation_failed" | "invalid_json" | "bad_request" | "username_taken" | "email_taken" | "invalid_user_id" | "user_not_found" | "invalid_password" | "too_many_tokens" | "invalid_current_password" | "same_password" | "unknown_country" | "invalid_verification_token" | "invalid_reset_token" | "unauthorized" | "not_found" | "account_not_found" | "session_not_found" | "survey_data_not_found" | "method_not_allowed" | "request_timeout" | "email_already_verified" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "rate_limited" | "survey_data_invalid" | "survey_data_unavailable" | "internal_error" | "not_implemented" | "service_unavailable" | "account_suspended" | "invalid_cursor" | "two_factor_required" | "invalid_two_factor_code" | "two_factor_already_enabled" | "two_factor_not_enabled" | "two_factor_setup_missing" | "workout_in_future" | "workout_not_found" | "unknown_time_zone";
+        ErrorId: "validation_failed" | "invalid_json" | "bad_request" | "username_taken" | "email_taken" | "invalid_user_id" | "user_not_found" | "invalid_password" | "too_many_tokens" | "invalid_current_password" | "same_password" | "unknown_country" | "invalid_verification_token" | "invalid_reset_token" | "unauthorized" | "not_found" | "account_not_found" | "session_not_found" | "survey_data_not_found" | "method_not_allowed" | "request_timeout" | "email_already_verified" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "rate_limited" | "survey_data_invalid" | "survey_data_unavailable" | "internal_error" | "not_implemented" | "service_unavailable" | "account_suspended" | "invalid_cursor" | "two_factor_required" | "invalid_two_factor_code" | "two_factor_already_enabled" | "two_factor_not_enabled" | "two_factor_setup_missing" | "workout_in_future" | "workout_not_found" | "precondition_failed" | "idempotency_key_in_flight" | "idempotency_key_reused" | "unknown_time_zone";
         /**
          * Format: int32
          * @description The HTTP status repeated in the body (seed 003's `code`), always 200 here.
@@ -1551,6 +1553,54 @@ export interface components {
         };
     };
     responses: {
+        /** @description `Precondition failed`: the `If-Match` tag is not the current version (another write came first); nothing was written. Read again and retry. */
+        PreconditionFailed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 412,
+                 *       "text": "Precondition failed",
+                 *       "error": "precondition_failed"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ApiError"];
+            };
+        };
+        /** @description `Request with this Idempotency-Key is still in progress`: a request with the same key has not finished yet; retry a little later. */
+        IdempotencyKeyInFlight: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 409,
+                 *       "text": "Request with this Idempotency-Key is still in progress",
+                 *       "error": "idempotency_key_in_flight"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ApiError"];
+            };
+        };
+        /** @description `Idempotency-Key was used with a different request`: the key belongs to a request with another body. */
+        IdempotencyKeyReused: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 422,
+                 *       "text": "Idempotency-Key was used with a different request",
+                 *       "error": "idempotency_key_reused"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ApiError"];
+            };
+        };
         /** @description `Invalid request`: a parameter breaks the spec, an unknown query parameter was sent, or a JSON body was sent to an operation that takes none; `errors` says where. */
         BadRequest: {
             headers: {
@@ -1844,9 +1894,39 @@ export interface components {
             };
         };
     };
-    parameters: never;
+    parameters: {
+        /**
+         * @description Makes the write conditional (RFC 9110): the `ETag` read before, and the write happens
+         *     only while the data is still at that version; otherwise 412 `Precondition failed` and
+         *     nothing is written. `*` matches any version. Tags compare strongly: a weak tag
+         *     (`W/"…"`) never matches, and neither does a value that is not a list of entity tags.
+         *     Without the header the write is unconditional, as before.
+         * @example "p7"
+         */
+        IfMatch: string;
+        /**
+         * @description Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a unique value per
+         *     intended operation, e.g. a UUID. The first request with a key is processed and its
+         *     successful answer kept for 24 hours under the key (and the caller, when
+         *     authenticated); a repeat with the same body gets that answer again with
+         *     `Idempotent-Replayed: true` and writes nothing. The same key with another body is
+         *     422; a repeat while the first is still being processed is 409. An answer that is an
+         *     error is not kept: a repeat is processed afresh.
+         * @example 5b0c3c3e-8f0e-4b9e-9a43-2d6f3c1d7e21
+         */
+        IdempotencyKey: string;
+    };
     requestBodies: never;
     headers: {
+        /**
+         * @description A strong entity tag of the stored version: send it back in `If-Match` to write only
+         *     while nothing else has. For /me, /user-data and /training-profile it versions the
+         *     account's editable data (profile, settings, questionnaire) together; achievements and
+         *     `last_login` are not part of it.
+         */
+        VersionTag: string;
+        /** @description `true` when the answer is the stored one of an earlier request with the same `Idempotency-Key`; absent otherwise. */
+        IdempotentReplayed: "true";
         /** @description Seconds to wait before trying again. */
         "Retry-After": number;
         /** @description Requests allowed per window for this client. */
@@ -1863,7 +1943,19 @@ export interface operations {
     register: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a unique value per
+                 *     intended operation, e.g. a UUID. The first request with a key is processed and its
+                 *     successful answer kept for 24 hours under the key (and the caller, when
+                 *     authenticated); a repeat with the same body gets that answer again with
+                 *     `Idempotent-Replayed: true` and writes nothing. The same key with another body is
+                 *     422; a repeat while the first is still being processed is 409. An answer that is an
+                 *     error is not kept: a repeat is processed afresh.
+                 * @example 5b0c3c3e-8f0e-4b9e-9a43-2d6f3c1d7e21
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1884,6 +1976,7 @@ export interface operations {
             /** @description The account was created. */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
@@ -1909,8 +2002,10 @@ export interface operations {
                 };
             };
             400: components["responses"]["LimitedDuplicateOrInvalid"];
+            409: components["responses"]["IdempotencyKeyInFlight"];
             413: components["responses"]["LimitedPayloadTooLarge"];
             415: components["responses"]["LimitedUnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -1919,7 +2014,19 @@ export interface operations {
     createUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a unique value per
+                 *     intended operation, e.g. a UUID. The first request with a key is processed and its
+                 *     successful answer kept for 24 hours under the key (and the caller, when
+                 *     authenticated); a repeat with the same body gets that answer again with
+                 *     `Idempotent-Replayed: true` and writes nothing. The same key with another body is
+                 *     422; a repeat while the first is still being processed is 409. An answer that is an
+                 *     error is not kept: a repeat is processed afresh.
+                 * @example 5b0c3c3e-8f0e-4b9e-9a43-2d6f3c1d7e21
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1941,6 +2048,7 @@ export interface operations {
             /** @description The user was created. */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
@@ -1957,8 +2065,10 @@ export interface operations {
                 };
             };
             400: components["responses"]["LimitedDuplicateOrInvalid"];
+            409: components["responses"]["IdempotencyKeyInFlight"];
             413: components["responses"]["LimitedPayloadTooLarge"];
             415: components["responses"]["LimitedUnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -2982,6 +3092,7 @@ export interface operations {
             /** @description The caller's profile. */
             200: {
                 headers: {
+                    ETag: components["headers"]["VersionTag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3225,6 +3336,7 @@ export interface operations {
             /** @description The caller's data. */
             200: {
                 headers: {
+                    ETag: components["headers"]["VersionTag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3295,7 +3407,17 @@ export interface operations {
     updateUserData: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the write conditional (RFC 9110): the `ETag` read before, and the write happens
+                 *     only while the data is still at that version; otherwise 412 `Precondition failed` and
+                 *     nothing is written. `*` matches any version. Tags compare strongly: a weak tag
+                 *     (`W/"…"`) never matches, and neither does a value that is not a list of entity tags.
+                 *     Without the header the write is unconditional, as before.
+                 * @example "p7"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3322,6 +3444,7 @@ export interface operations {
             /** @description The data is updated. */
             200: {
                 headers: {
+                    ETag: components["headers"]["VersionTag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3346,6 +3469,7 @@ export interface operations {
             400: components["responses"]["DuplicateOrInvalid"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -3355,7 +3479,17 @@ export interface operations {
     updateProfile: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the write conditional (RFC 9110): the `ETag` read before, and the write happens
+                 *     only while the data is still at that version; otherwise 412 `Precondition failed` and
+                 *     nothing is written. `*` matches any version. Tags compare strongly: a weak tag
+                 *     (`W/"…"`) never matches, and neither does a value that is not a list of entity tags.
+                 *     Without the header the write is unconditional, as before.
+                 * @example "p7"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3375,6 +3509,7 @@ export interface operations {
             /** @description The profile is updated. */
             200: {
                 headers: {
+                    ETag: components["headers"]["VersionTag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3409,6 +3544,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -3427,6 +3563,7 @@ export interface operations {
             /** @description The training profile. */
             200: {
                 headers: {
+                    ETag: components["headers"]["VersionTag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3493,7 +3630,17 @@ export interface operations {
     updateTrainingProfile: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the write conditional (RFC 9110): the `ETag` read before, and the write happens
+                 *     only while the data is still at that version; otherwise 412 `Precondition failed` and
+                 *     nothing is written. `*` matches any version. Tags compare strongly: a weak tag
+                 *     (`W/"…"`) never matches, and neither does a value that is not a list of entity tags.
+                 *     Without the header the write is unconditional, as before.
+                 * @example "p7"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3542,6 +3689,7 @@ export interface operations {
             /** @description The questionnaire is stored. */
             200: {
                 headers: {
+                    ETag: components["headers"]["VersionTag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3601,6 +3749,7 @@ export interface operations {
             };
             400: components["responses"]["InvalidBody"];
             401: components["responses"]["Unauthorized"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -3678,7 +3827,19 @@ export interface operations {
     createWorkout: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a unique value per
+                 *     intended operation, e.g. a UUID. The first request with a key is processed and its
+                 *     successful answer kept for 24 hours under the key (and the caller, when
+                 *     authenticated); a repeat with the same body gets that answer again with
+                 *     `Idempotent-Replayed: true` and writes nothing. The same key with another body is
+                 *     422; a repeat while the first is still being processed is 409. An answer that is an
+                 *     error is not kept: a repeat is processed afresh.
+                 * @example 5b0c3c3e-8f0e-4b9e-9a43-2d6f3c1d7e21
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3702,6 +3863,8 @@ export interface operations {
             /** @description The stored workout. */
             201: {
                 headers: {
+                    ETag: components["headers"]["VersionTag"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3739,8 +3902,10 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            409: components["responses"]["IdempotencyKeyInFlight"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3763,6 +3928,7 @@ export interface operations {
             /** @description The workout. */
             200: {
                 headers: {
+                    ETag: components["headers"]["VersionTag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3794,7 +3960,17 @@ export interface operations {
     replaceWorkout: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the write conditional (RFC 9110): the `ETag` read before, and the write happens
+                 *     only while the data is still at that version; otherwise 412 `Precondition failed` and
+                 *     nothing is written. `*` matches any version. Tags compare strongly: a weak tag
+                 *     (`W/"…"`) never matches, and neither does a value that is not a list of entity tags.
+                 *     Without the header the write is unconditional, as before.
+                 * @example "p7"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description The workout's `id`.
@@ -3821,6 +3997,7 @@ export interface operations {
             /** @description The workout as stored now. */
             200: {
                 headers: {
+                    ETag: components["headers"]["VersionTag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3859,6 +4036,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["WorkoutNotFound"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];

@@ -15,6 +15,7 @@ import * as createSecurityEvents from './20261201000007_create_security_events.j
 import * as addMailPayload from './20261201000008_add_mail_payload.js';
 import * as createTwoFactor from './20261201000009_create_two_factor.js';
 import * as createTrainingLog from './20261201000010_create_training_log.js';
+import * as addWriteVersions from './20261201000011_add_write_versions.js';
 
 /** Every migration by name, in the order they run. Add new ones here. */
 export const migrations: Record<string, Knex.Migration> = {
@@ -34,4 +35,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261201000008_add_mail_payload': addMailPayload,
   '20261201000009_create_two_factor': createTwoFactor,
   '20261201000010_create_training_log': createTrainingLog,
+  '20261201000011_add_write_versions': addWriteVersions,
 };

@@ -50,6 +50,9 @@ export const ERROR_IDS = [
   'two_factor_setup_missing',
   'workout_in_future',
   'workout_not_found',
+  'precondition_failed',
+  'idempotency_key_in_flight',
+  'idempotency_key_reused',
   'unknown_time_zone',
 ] as const;
 
@@ -106,8 +109,11 @@ export const Errors = {
   twoFactorAlreadyEnabled: () => new AppError(409, 'two_factor_already_enabled', 'Two-factor login is already on'),
   twoFactorNotEnabled: () => new AppError(409, 'two_factor_not_enabled', 'Two-factor login is off'),
   twoFactorSetupMissing: () => new AppError(409, 'two_factor_setup_missing', 'No two-factor setup to confirm'),
+  idempotencyKeyInFlight: () => new AppError(409, 'idempotency_key_in_flight', 'Request with this Idempotency-Key is still in progress'),
   emailAlreadyVerified: () => new AppError(409, 'email_already_verified', 'Email already verified'),
+  preconditionFailed: () => new AppError(412, 'precondition_failed', 'Precondition failed'),
   payloadTooLarge: () => new AppError(413, 'payload_too_large', 'Payload too large'),
+  idempotencyKeyReused: () => new AppError(422, 'idempotency_key_reused', 'Idempotency-Key was used with a different request'),
   unsupportedMediaType: () => new AppError(415, 'unsupported_media_type', 'Content-Type must be application/json'),
   /** `headers`: Retry-After and the RateLimit-* headers of the limiter that refused. */
   tooManyRequests: (headers: Record<string, string>) => new AppError(429, 'rate_limited', 'Too many requests', undefined, headers),

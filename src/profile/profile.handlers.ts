@@ -1,6 +1,7 @@
 import type { components } from '../../generated/api.js';
 import { toIso } from '../clock.js';
 import type { HandlerMap } from '../operations.js';
+import { personTag, preconditionOf } from '../preconditions.js';
 import { publicUserId } from '../users/identity.js';
 import type { Settings, User, UserPatch } from '../users/users.repository.js';
 import type { Achievements } from '../workouts/achievements.js';
@@ -60,6 +61,7 @@ export function createProfileHandlers(service: ProfileService) {
       const { user, settings, summary, achievements } = await service.me(auth.userId, auth.person);
       return {
         status: 200,
+        headers: { ETag: personTag(user.dataVersion) },
         body: {
           user_profile: userProfileView(user),
           training_profile: summary,
@@ -74,6 +76,7 @@ export function createProfileHandlers(service: ProfileService) {
       const { user, settings, summary, achievements, lastUpdated } = await service.userData(auth.userId, auth.person);
       return {
         status: 200,
+        headers: { ETag: personTag(user.dataVersion) },
         body: {
           user_profile: userProfileView(user),
           training_profile: {
@@ -86,7 +89,7 @@ export function createProfileHandlers(service: ProfileService) {
       };
     },
 
-    updateUserData: async ({ auth, body, client }) => {
+    updateUserData: async ({ auth, body, client, headers }) => {
       const training = body.training_profile;
       const { user, updated } = await service.updateUserData(
         auth.userId,
@@ -101,9 +104,11 @@ export function createProfileHandlers(service: ProfileService) {
           settings: body.settings,
         },
         client,
+        preconditionOf(headers['if-match']),
       );
       return {
         status: 200,
+        headers: { ETag: personTag(user.dataVersion) },
         body: {
           message: 'User data updated successfully',
           updated_fields: updated,
@@ -112,10 +117,11 @@ export function createProfileHandlers(service: ProfileService) {
       };
     },
 
-    updateProfile: async ({ auth, body, client }) => {
-      const { user } = await service.updateProfile(auth.userId, toUserPatch(body), client);
+    updateProfile: async ({ auth, body, client, headers }) => {
+      const { user } = await service.updateProfile(auth.userId, toUserPatch(body), client, preconditionOf(headers['if-match']));
       return {
         status: 200,
+        headers: { ETag: personTag(user.dataVersion) },
         body: {
           message: 'Profile updated successfully',
           user_info: { username: user.username, email: user.email, full_name: user.fullName },

@@ -2,6 +2,7 @@ import type { ClientInfo } from '../caller.js';
 import type { Clock } from '../clock.js';
 import { type Db, transaction } from '../db/db.js';
 import { type AppError, Errors } from '../errors.js';
+import { type Precondition, personTag } from '../preconditions.js';
 import type { SecurityLog } from '../security/security-log.js';
 import type { SurveyService } from '../survey/survey.service.js';
 import type { SummaryPatch, TrainingService } from '../training/training.service.js';
@@ -81,13 +82,17 @@ export function createProfileService(deps: {
   /**
    * Applies a patch in one transaction under the user's row lock; a taken name or email rolls
    * everything back with the seed's 400. A new address gets its verification mail in the same
-   * transaction, and what was mailed to the old one stops working.
+   * transaction, and what was mailed to the old one stops working. A change counts a new
+   * version of the data; with a precondition only while the data is still at the version it
+   * names (compared in that UPDATE: on a multi-primary cluster the lock is local, the write
+   * conflict is not).
    */
   async function apply(
     userId: number,
     patch: UserDataPatch,
     emailTaken: () => AppError,
     client: ClientInfo,
+    precondition: Precondition | undefined,
   ): Promise<{ user: User; updated: UpdatedSections }> {
     await checkCountry(patch.userProfile?.country);
     const now = clock();
@@ -95,12 +100,15 @@ export function createProfileService(deps: {
       return await transaction(db, async (trx) => {
         const user = await users.lockById(userId, trx);
         if (!user) throw Errors.accountNotFound();
+        if (precondition && !precondition.matches(personTag(user.dataVersion))) throw Errors.preconditionFailed();
         const newAddress = patch.userProfile && newAddressOf(user, patch.userProfile);
         const updated: UpdatedSections = {
           user_profile: patch.userProfile ? await users.update(user, patch.userProfile, now, trx) : false,
           training_profile: patch.training ? await training.updateSummary(userId, patch.training, now, trx) : false,
           settings: patch.settings ? await users.updateSettings(userId, settingsChanges(patch.settings), now, trx) : false,
         };
+        const changed = updated.user_profile || updated.training_profile || updated.settings;
+        if (changed && !(await users.bumpDataVersion(userId, precondition && user.dataVersion, trx))) throw Errors.preconditionFailed();
         if (newAddress !== undefined) {
           await securityLog.record(trx, userId, 'email_changed', { client }, now);
           await verification.newAddress(trx, userId, newAddress, now, client);
@@ -123,8 +131,10 @@ export function createProfileService(deps: {
       return { ...loaded, lastUpdated };
     },
 
-    updateProfile: (userId: number, patch: UserPatch, client: ClientInfo) => apply(userId, { userProfile: patch }, Errors.emailRegistered, client),
+    updateProfile: (userId: number, patch: UserPatch, client: ClientInfo, precondition?: Precondition) =>
+      apply(userId, { userProfile: patch }, Errors.emailRegistered, client, precondition),
 
-    updateUserData: (userId: number, patch: UserDataPatch, client: ClientInfo) => apply(userId, patch, Errors.emailTaken, client),
+    updateUserData: (userId: number, patch: UserDataPatch, client: ClientInfo, precondition?: Precondition) =>
+      apply(userId, patch, Errors.emailTaken, client, precondition),
   };
 }

@@ -1,16 +1,17 @@
 import type { HandlerMap } from '../operations.js';
+import { preconditionOf } from '../preconditions.js';
 import type { TrainingService } from './training.service.js';
 
 export function createTrainingHandlers(service: TrainingService) {
   return {
     getTrainingProfile: async ({ auth }) => {
-      const { profile, ...rest } = await service.get(auth.userId);
-      return { status: 200, body: { training_profile: profile, ...rest } };
+      const { profile, etag, ...rest } = await service.get(auth.userId);
+      return { status: 200, headers: { ETag: etag }, body: { training_profile: profile, ...rest } };
     },
 
-    updateTrainingProfile: async ({ auth, body }) => {
-      const { profile, ...rest } = await service.replace(auth.userId, body);
-      return { status: 200, body: { message: 'Training profile updated successfully', training_profile: profile, ...rest } };
+    updateTrainingProfile: async ({ auth, body, headers }) => {
+      const { profile, etag, ...rest } = await service.replace(auth.userId, body, preconditionOf(headers['if-match']));
+      return { status: 200, headers: { ETag: etag }, body: { message: 'Training profile updated successfully', training_profile: profile, ...rest } };
     },
   } satisfies Partial<HandlerMap>;
 }

@@ -3,6 +3,7 @@ import type { components } from '../../generated/api.js';
 import { type Clock, toIso } from '../clock.js';
 import { type Db, type Trx, transaction } from '../db/db.js';
 import { Errors } from '../errors.js';
+import { type Precondition, personTag } from '../preconditions.js';
 import type { SurveyService } from '../survey/survey.service.js';
 import type { UsersRepository } from '../users/users.repository.js';
 import { derivedOf, displayOf } from './body-metrics.js';
@@ -82,34 +83,43 @@ export function createTrainingService(deps: { db: Db; training: TrainingReposito
 
   const current = async (userId: number, exec: Db | Trx = db) => orDefaults(await training.find(userId, exec));
 
-  /** The questionnaire as the API shows it: with what is derived from it, in the user's units. */
-  async function view(userId: number, profile: StoredTrainingProfile, updatedAt: number | undefined) {
+  /** The questionnaire as the API shows it: with what is derived from it, in the user's units, and the ETag of its version. */
+  async function view(userId: number, profile: StoredTrainingProfile, updatedAt: number | undefined, dataVersion: number) {
     const { units } = await users.getSettings(userId);
     return {
       profile,
       metadata: metadataOf(updatedAt),
       derived: derivedOf(profile.basic_information, profile.training_experience.frequency_last_3_months),
       display: displayOf(profile.basic_information, units),
+      etag: personTag(dataVersion),
     };
   }
 
   return {
     /** The stored questionnaire, or the defaults with `last_updated: null` before the first one. */
     async get(userId: number) {
-      const { profile, updatedAt } = await current(userId);
-      return view(userId, profile, updatedAt);
+      const [{ profile, updatedAt }, user] = await Promise.all([current(userId), users.findById(userId)]);
+      if (!user) throw Errors.accountNotFound();
+      return view(userId, profile, updatedAt, user.dataVersion);
     },
 
-    /** Stores the whole questionnaire as sent (equipment defaults to none). */
-    async replace(userId: number, input: TrainingProfileInput) {
+    /**
+     * Stores the whole questionnaire as sent (equipment defaults to none); with a precondition,
+     * only while the data is at the version it names (compared in the UPDATE that counts the write).
+     */
+    async replace(userId: number, input: TrainingProfileInput, precondition?: Precondition) {
       const profile: StoredTrainingProfile = { ...input, preferences: { ...input.preferences, equipment: input.preferences.equipment ?? [] } };
       const now = clock();
-      await transaction(db, async (trx) => {
+      const version = await transaction(db, async (trx) => {
         // The user's row lock orders this write with summary updates from POST /user-data.
-        if (!(await users.lockById(userId, trx))) throw Errors.accountNotFound();
+        const user = await users.lockById(userId, trx);
+        if (!user) throw Errors.accountNotFound();
+        if (precondition && !precondition.matches(personTag(user.dataVersion))) throw Errors.preconditionFailed();
         await training.save(userId, profile, now, trx);
+        if (!(await users.bumpDataVersion(userId, precondition && user.dataVersion, trx))) throw Errors.preconditionFailed();
+        return user.dataVersion + 1;
       });
-      return view(userId, profile, now);
+      return view(userId, profile, now, version);
     },
 
     /** The summary view (/me, /user-data) of a stored questionnaire (or the defaults), and when it was written. */

@@ -24,6 +24,8 @@ export interface User {
   lastLogin: number | null;
   /** Logins so far (0 until the first). */
   loginCount: number;
+  /** Counts the writes of the editable data (profile, settings, questionnaire): their ETag. */
+  dataVersion: number;
 }
 
 export interface NewUser {
@@ -81,6 +83,7 @@ export interface UserRow {
   updated_at: number | string;
   last_login: number | string | null;
   login_count: number | string;
+  data_version: number | string;
 }
 
 export interface SettingsRow {
@@ -112,6 +115,7 @@ export function toUser(row: UserRow): User {
     updatedAt: Number(row.updated_at),
     lastLogin: row.last_login === null ? null : Number(row.last_login),
     loginCount: Number(row.login_count),
+    dataVersion: Number(row.data_version),
   };
 }
 
@@ -227,6 +231,17 @@ export function createUsersRepository(db: Db) {
           .where({ id: user.id })
           .update({ ...columns, updated_at: now });
       return changed;
+    },
+
+    /**
+     * Counts a write of the user's editable data; with `expected`, only while the data is still
+     * at that version (the conditional write of If-Match: of two writers holding one version,
+     * the database lets one through). False when it moved on.
+     */
+    async bumpDataVersion(id: number, expected: number | undefined, exec: Executor = db): Promise<boolean> {
+      const query = exec('users').where({ id });
+      if (expected !== undefined) query.andWhere({ data_version: expected });
+      return (await query.update({ data_version: exec.raw('data_version + 1') })) > 0;
     },
 
     /** Marks the address verified while it is still `emailKey`; false when the user or that address is gone. */

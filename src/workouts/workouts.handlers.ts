@@ -1,6 +1,7 @@
 import type { components } from '../../generated/api.js';
 import { toIso } from '../clock.js';
 import type { HandlerMap } from '../operations.js';
+import { preconditionOf, workoutTag } from '../preconditions.js';
 import type { Workout, WorkoutFields } from './workouts.repository.js';
 import type { WorkoutsService } from './workouts.service.js';
 
@@ -39,7 +40,10 @@ export function workoutView(w: Workout): components['schemas']['Workout'] {
 /** The training log. */
 export function createWorkoutsHandlers(service: WorkoutsService) {
   return {
-    createWorkout: async ({ auth, body }) => ({ status: 201, body: workoutView(await service.create(auth.userId, fieldsOf(body))) }),
+    createWorkout: async ({ auth, body }) => {
+      const workout = await service.create(auth.userId, fieldsOf(body));
+      return { status: 201, headers: { ETag: workoutTag(workout.id, workout.version) }, body: workoutView(workout) };
+    },
 
     listWorkouts: async ({ auth, query }) => {
       const page = await service.list(auth.userId, {
@@ -52,12 +56,15 @@ export function createWorkoutsHandlers(service: WorkoutsService) {
       return { status: 200, body: { workouts: page.workouts.map(workoutView), next_cursor: page.nextCursor } };
     },
 
-    getWorkout: async ({ auth, params }) => ({ status: 200, body: workoutView(await service.get(auth.userId, idOf(params.workout_id))) }),
+    getWorkout: async ({ auth, params }) => {
+      const workout = await service.get(auth.userId, idOf(params.workout_id));
+      return { status: 200, headers: { ETag: workoutTag(workout.id, workout.version) }, body: workoutView(workout) };
+    },
 
-    replaceWorkout: async ({ auth, params, body }) => ({
-      status: 200,
-      body: workoutView(await service.replace(auth.userId, idOf(params.workout_id), fieldsOf(body))),
-    }),
+    replaceWorkout: async ({ auth, params, body, headers }) => {
+      const workout = await service.replace(auth.userId, idOf(params.workout_id), fieldsOf(body), preconditionOf(headers['if-match']));
+      return { status: 200, headers: { ETag: workoutTag(workout.id, workout.version) }, body: workoutView(workout) };
+    },
 
     deleteWorkout: async ({ auth, params }) => {
       await service.delete(auth.userId, idOf(params.workout_id));

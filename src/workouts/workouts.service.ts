@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
-import type { Db } from '../db/db.js';
+import { type Db, transaction } from '../db/db.js';
 import { Errors } from '../errors.js';
+import { type Precondition, workoutTag } from '../preconditions.js';
 import { type Achievements, achievementsOf } from './achievements.js';
 import type { Workout, WorkoutFields, WorkoutPosition, WorkoutQuery, WorkoutsRepository } from './workouts.repository.js';
 
@@ -32,7 +33,7 @@ export type WorkoutsService = ReturnType<typeof createWorkoutsService>;
 
 /** The caller's training log and the achievements counted from it. */
 export function createWorkoutsService(deps: { db: Db; workouts: WorkoutsRepository; clock: Clock }) {
-  const { workouts, clock } = deps;
+  const { db, workouts, clock } = deps;
 
   function checkStart(fields: WorkoutFields, now: number): WorkoutFields {
     if (fields.startedAt > now + MAX_AHEAD_MS) throw Errors.workoutInFuture();
@@ -60,10 +61,21 @@ export function createWorkoutsService(deps: { db: Db; workouts: WorkoutsReposito
       return found;
     },
 
-    async replace(userId: number, id: number, fields: WorkoutFields): Promise<Workout> {
+    /**
+     * Replaces the fields; with a precondition, only while the workout is at the version it
+     * names: the version is compared in the UPDATE, so of two writers holding one tag exactly
+     * one wins (a conflict on a cluster reruns the transaction, which then sees the new version).
+     */
+    async replace(userId: number, id: number, fields: WorkoutFields, precondition?: Precondition): Promise<Workout> {
       const now = clock();
-      if (!(await workouts.replace(userId, id, checkStart(fields, now), now))) throw Errors.workoutNotFound();
-      return this.get(userId, id);
+      const checked = checkStart(fields, now);
+      return transaction(db, async (trx) => {
+        const found = await workouts.find(userId, id, trx);
+        if (!found) throw Errors.workoutNotFound();
+        if (precondition && !precondition.matches(workoutTag(found.id, found.version))) throw Errors.preconditionFailed();
+        if (!(await workouts.replace(userId, id, checked, now, precondition && found.version, trx))) throw Errors.preconditionFailed();
+        return { ...found, ...checked, updatedAt: now, version: found.version + 1 };
+      });
     },
 
     async delete(userId: number, id: number): Promise<void> {
