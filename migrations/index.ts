@@ -16,6 +16,7 @@ import * as addMailPayload from './20261201000008_add_mail_payload.js';
 import * as createTwoFactor from './20261201000009_create_two_factor.js';
 import * as createTrainingLog from './20261201000010_create_training_log.js';
 import * as addWriteVersions from './20261201000011_add_write_versions.js';
+import * as createIdempotencyKeys from './20261201000012_create_idempotency_keys.js';
 
 /** Every migration by name, in the order they run. Add new ones here. */
 export const migrations: Record<string, Knex.Migration> = {
@@ -36,4 +37,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261201000009_create_two_factor': createTwoFactor,
   '20261201000010_create_training_log': createTrainingLog,
   '20261201000011_add_write_versions': addWriteVersions,
+  '20261201000012_create_idempotency_keys': createIdempotencyKeys,
 };

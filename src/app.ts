@@ -16,6 +16,8 @@ import { errorMiddleware } from './http/errors.js';
 import { observeRequests } from './http/observe.js';
 import { buildRoutes } from './http/routes.js';
 import { type Api, loadApi } from './http/spec.js';
+import { createIdempotencyRepository } from './idempotency/idempotency.repository.js';
+import { createIdempotency } from './idempotency/idempotency.service.js';
 import { connectRedis, createLimiter, redisReady } from './limits.js';
 import { createLogger, type Logger } from './log.js';
 import { createOutboxRepository } from './mail/outbox.repository.js';
@@ -69,7 +71,7 @@ export interface App {
   metricsKoa: Koa;
   /** Deletes expired sessions; the server runs it periodically. */
   purgeExpiredSessions: () => Promise<number>;
-  /** Deletes expired sessions, mailed tokens and old finished mails; the server runs it periodically. */
+  /** Deletes expired sessions, mailed tokens, old finished mails and expired idempotency keys; the server runs it periodically. */
   purgeExpired: () => Promise<void>;
   /** The outbox worker; the server starts it (tests start it when they need mail). */
   mail: OutboxWorker;
@@ -183,9 +185,16 @@ export async function createApp(deps: AppDeps): Promise<App> {
     ...createOpsHandlers({ db, metrics, isShuttingDown: () => shuttingDown }),
   } satisfies HandlerMap;
 
+  const idempotency = createIdempotency({
+    keys: createIdempotencyRepository(db),
+    secret: config.dataEncryptionKey,
+    clock,
+    onKeepFailed: (err) => logger.warn({ err }, 'an idempotent answer could not be kept'),
+  });
   const routes = buildRoutes({
     api,
     handlers,
+    idempotency,
     authenticate: auth.authenticate,
     // /me and /user-data show the whole person: read it with the session check, in one statement.
     callerViews: { getMe: 'person', getUserData: 'person' },
@@ -259,6 +268,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       await userTokens.purgeExpired(now - EXPIRED_TOKEN_KEPT_MS);
       await outbox.purgeFinished(now - FINISHED_MAIL_KEPT_MS);
       await securityLog.purge();
+      await idempotency.purge();
     },
     mail,
     beginShutdown: () => {

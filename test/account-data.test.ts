@@ -20,6 +20,7 @@ const USER_TABLES: [string, string][] = [
   ['security_events', 'user_id'],
   ['totp_factors', 'user_id'],
   ['recovery_codes', 'user_id'],
+  ['idempotency_keys', 'user_id'],
 ];
 
 describe.each(databases)('deleting and exporting one’s account on %s', (kind) => {
@@ -44,7 +45,8 @@ describe.each(databases)('deleting and exporting one’s account on %s', (kind) 
     const id = await userIdOf(service, user.username);
     expect((await service.call('PUT', '/training-profile', { token: user.token, body: seedQuestionnaire() })).status).toBe(200);
     const workout = { type: 'running', started_at: new Date(clock() - 86_400_000).toISOString(), duration_min: 30 };
-    expect((await service.call('POST', '/workouts', { token: user.token, body: workout })).status).toBe(201);
+    const logged = await service.call('POST', '/workouts', { token: user.token, body: workout, headers: { 'Idempotency-Key': `k-${id}` } });
+    expect(logged.status).toBe(201);
     const other = await loginUser(service, user);
     expect((await service.call('POST', '/logout', { token: other })).status).toBe(200);
     // The verification mail is sent (its token minted) before the tests count rows.
@@ -56,7 +58,7 @@ describe.each(databases)('deleting and exporting one’s account on %s', (kind) 
     const user = await fullUser();
     const second = await loginUser(service, user);
     const before = await rowsOf(user.id);
-    expect(before).toMatchObject({ users: 1, user_settings: 1, training_profiles: 1, workouts: 1, sessions: 3 });
+    expect(before).toMatchObject({ users: 1, user_settings: 1, training_profiles: 1, workouts: 1, sessions: 3, idempotency_keys: 1 });
     expect(before.security_events).toBeGreaterThan(3);
     const res = await deleteMe(user.token, { password: user.password });
     expect(res.status).toBe(200);

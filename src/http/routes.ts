@@ -5,6 +5,7 @@ import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { AuthContext, CallerView } from '../caller.js';
 import { rateLimitKey } from '../client-address.js';
 import { type AppError, Errors } from '../errors.js';
+import type { Idempotency } from '../idempotency/idempotency.service.js';
 import { type HandlerInput, type HandlerMap, type OperationId, RawJson, type Reply } from '../operations.js';
 import { type Authenticate, authenticateRequest, authModeOf } from './auth.js';
 import { consumeOrReject, rateLimitOf } from './rate-limit.js';
@@ -30,6 +31,8 @@ export interface RouteDeps {
   rateLimiters: Record<string, RateLimiterAbstract | undefined>;
   /** Which listener's operations to route (`x-listener`); the API's by default. */
   listener?: Listener;
+  /** Keeps the answers of operations that take an `Idempotency-Key` header. */
+  idempotency?: Pick<Idempotency, 'run'>;
 }
 
 // Only JSON is accepted, and only up to BODY_LIMIT; co-body (behind it) rejects `__proto__` keys.
@@ -67,6 +70,11 @@ function bodyError(err: unknown): AppError {
   if (status === 413) return Errors.payloadTooLarge();
   if (status === 415) return Errors.unsupportedMediaType();
   return Errors.invalidJson();
+}
+
+/** True when the operation declares the Idempotency-Key header. */
+function takesIdempotencyKey(operation: ApiOperation): boolean {
+  return (operation.parameters ?? []).some((p) => 'in' in p && p.in === 'header' && p.name.toLowerCase() === 'idempotency-key');
 }
 
 function send(ctx: Context, reply: { status: number; body?: unknown; headers?: Record<string, string> }): void {
@@ -112,6 +120,7 @@ export function buildRoutes(deps: RouteDeps): Routes {
     const perUser = limiter && rule.per.includes('user') ? limiter : undefined;
 
     const validate = createRequestValidator(deps.api, operation);
+    const idempotency = takesIdempotencyKey(operation) ? deps.idempotency : undefined;
     const path = mountPath(deps.api, operation);
     const method = operation.method.toUpperCase();
     const handle = async (ctx: Context): Promise<void> => {
@@ -135,7 +144,14 @@ export function buildRoutes(deps: RouteDeps): Routes {
           return caller;
         },
       } as HandlerInput<OperationId>;
-      send(ctx, await handler(input));
+      const key = idempotency && ctx.get('idempotency-key');
+      if (!idempotency || !key) return send(ctx, await handler(input));
+      const outcome = await idempotency.run({ operationId, userId: caller?.userId, key, body }, async () => {
+        const reply: { status: number; headers?: Record<string, string>; body?: unknown } = await handler(input);
+        return { status: reply.status, headers: reply.headers ?? {}, body: reply.body };
+      });
+      send(ctx, outcome.reply);
+      if (outcome.replayed) ctx.set('Idempotent-Replayed', 'true');
     };
     router.register(path, [method], handle);
     if (!path.includes(':')) {

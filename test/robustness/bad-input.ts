@@ -531,6 +531,7 @@ export const CHECKED_TABLES = [
   'totp_factors',
   'recovery_codes',
   'workouts',
+  'idempotency_keys',
 ] as const;
 
 export interface Snapshot {
