@@ -169,6 +169,62 @@ describe.each(databases)('the typed client end to end on %s', (kind) => {
     expect((await app.GET('/me')).response.status).toBe(401);
   });
 
+  it('when a user trains on two devices, then retries are safe, the log pages, achievements move and a stale device cannot overwrite', async () => {
+    const phone = client();
+    const watch = client();
+    const username = uniqueName('log_user');
+    const password = 'SecurePass123!';
+    const registration: RequestBody<'register'> = { username, password, email: `${username}@example.com`, full_name: 'Alex Johnson' };
+
+    // a registration retried with its key: the first answer again, no "Username already taken"
+    const key = { 'Idempotency-Key': `reg-${username}` };
+    const first = await phone.POST('/register', { body: registration, params: { header: key } });
+    const retried = await phone.POST('/register', { body: registration, params: { header: key } });
+    expect([first.response.status, retried.response.status, retried.response.headers.get('idempotent-replayed')]).toEqual([200, 200, 'true']);
+    expect(retried.data).toEqual(first.data);
+    expect((await phone.login(username, password)).response.status).toBe(200);
+    expect((await watch.login(username, password)).response.status).toBe(200);
+
+    // workouts from both devices, one of them retried
+    const now = Date.now();
+    const workout = (hoursAgo: number, type: RequestBody<'createWorkout'>['type'], minutes: number): RequestBody<'createWorkout'> => ({
+      type,
+      started_at: new Date(now - hoursAgo * 3_600_000).toISOString(),
+      duration_min: minutes,
+    });
+    const run = workout(1, 'running', 40);
+    const logged = await watch.POST('/workouts', { body: run, params: { header: { 'Idempotency-Key': 'run-1' } } });
+    const again = await watch.POST('/workouts', { body: run, params: { header: { 'Idempotency-Key': 'run-1' } } });
+    expect([logged.response.status, again.data?.id]).toEqual([201, logged.data?.id]);
+    for (const [hours, type, minutes] of [
+      [2, 'yoga_pilates', 30],
+      [3, 'strength_training', 45],
+    ] as const) {
+      expect((await phone.POST('/workouts', { body: workout(hours, type, minutes) })).response.status).toBe(201);
+    }
+    const page = await phone.GET('/workouts', { params: { query: { limit: 2 } } });
+    expect(page.data?.workouts.map((w) => w.type)).toEqual(['running', 'yoga_pilates']);
+    const rest = await phone.GET('/workouts', { params: { query: { limit: 2, cursor: page.data?.next_cursor ?? undefined } } });
+    expect([rest.data?.workouts.map((w) => w.type), rest.data?.next_cursor]).toEqual([['strength_training'], null]);
+    const me = await phone.GET('/me');
+    expect(me.data?.achievements.workouts_completed).toBe(3);
+    expect(me.data?.achievements.streak_days).toBeGreaterThanOrEqual(1);
+
+    // body metrics from the questionnaire
+    const stored = await phone.PUT('/training-profile', { body: SEED_TRAINING_PROFILE });
+    expect(stored.data?.derived).toEqual({ bmi: 22, bmi_category: 'normal', bmr_kcal: 1344, tdee_kcal: 2083 });
+
+    // the watch edits with the tag it read; the phone, still holding the old tag, gets 412
+    const read = await watch.GET('/workouts/{workout_id}', { params: { path: { workout_id: logged.data?.id ?? '' } } });
+    const tag = read.response.headers.get('etag') ?? '';
+    const edit = (minutes: number) => ({ ...run, duration_min: minutes });
+    const path = { workout_id: logged.data?.id ?? '' };
+    const byWatch = await watch.PUT('/workouts/{workout_id}', { body: edit(42), params: { path, header: { 'If-Match': tag } } });
+    const byPhone = await phone.PUT('/workouts/{workout_id}', { body: edit(35), params: { path, header: { 'If-Match': tag } } });
+    expect([byWatch.response.status, byPhone.response.status, byPhone.error?.text]).toEqual([200, 412, 'Precondition failed']);
+    expect((await phone.GET('/workouts/{workout_id}', { params: { path } })).data?.duration_min).toBe(42);
+  });
+
   it('when the simple user API is used, then create_user, login with revoke_others and get_user_details work together', async () => {
     const first = client();
     const second = client();

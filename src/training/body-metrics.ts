@@ -19,8 +19,8 @@ export const ACTIVITY_FACTORS: Record<Frequency, number> = {
 
 /**
  * The sex constant of Mifflin–St Jeor: +5 for men, −161 for women. The equation knows no
- * other; for `other` and `prefer_not_to_say` the midpoint (−78) is used, which is within 42
- * kcal of either.
+ * other; for `other` and `prefer_not_to_say` the midpoint (−78) is used, 83 kcal from
+ * either.
  */
 const SEX_CONSTANT = { male: 5, female: -161, other: -78, prefer_not_to_say: -78 } as const;
 

@@ -237,6 +237,36 @@ describe('the service on a Galera cluster', () => {
     }
   });
 
+  it('when 12 writes of one questionnaire race on three nodes with one If-Match tag, then exactly one wins and every node holds it', async () => {
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const user = await register();
+      const token = (await login(on(round), user)).body.token as string;
+      const tag = (await on(round).call('GET', '/training-profile', { token })).headers.get('etag') as string;
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => {
+          const body = { ...seedQuestionnaire(), basic_information: { ...seedQuestionnaire().basic_information, age: 20 + i } };
+          return on(i).call('PUT', '/training-profile', { token, body, headers: { 'If-Match': tag } });
+        }),
+      );
+      expect(tally(results)).toEqual({ 200: 1, 412: 11 });
+      const age = results.find((r) => r.status === 200)?.body.training_profile.basic_information.age;
+      const rows = await onEveryNode<{ profile: string }[]>(`SELECT profile FROM ${DATABASE}.training_profiles WHERE user_id = ?`, [user.id]);
+      expect(rows.map((r) => JSON.parse(r[0]?.profile ?? '{}').basic_information.age)).toEqual([age, age, age]);
+    }
+  });
+
+  it('when 20 registrations with one Idempotency-Key and one body race on three nodes, then one account and every answer is 409 or the 200', async () => {
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const user = newUser();
+      const headers = { 'Idempotency-Key': `gal-${randomBytes(8).toString('hex')}` };
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => on(i).call('POST', '/register', { body: user, headers })));
+      expect(Object.keys(tally(results)).every((s) => s === '200' || s === '409')).toBe(true);
+      expect(results.filter((r) => r.status === 200 && r.headers.get('idempotent-replayed') === null)).toHaveLength(1);
+      const counts = await onEveryNode<{ n: number }[]>(`SELECT COUNT(*) AS n FROM ${DATABASE}.users WHERE username = ?`, [user.username]);
+      expect(counts.map((r) => Number(r[0]?.n))).toEqual([1, 1, 1]);
+    }
+  });
+
   it('when a node is killed with kill -9 under load, then only requests in flight fail, the service answers again within seconds, and the node rejoins by IST with every row', async () => {
     const users = await Promise.all(Array.from({ length: 6 }, () => register()));
     const tokens = await Promise.all(users.map(async (u, i) => (await login(behindProxy[i % 3] as Service, u)).body.token as string));

@@ -15,6 +15,7 @@ import {
   type RawRequest,
   rawRequest,
   type SpecOperation,
+  type SpecParameter,
   satisfies,
   snapshot,
   specOperations,
@@ -170,6 +171,32 @@ function badAuthArb(op: SpecOperation, token: string): fc.Arbitrary<Generated> {
   }));
 }
 
+/** The header parameters an operation declares (If-Match, Idempotency-Key). */
+const headerParams = (op: SpecOperation) => op.parameters.filter((p) => p.in === 'header' && p.name.toLowerCase() !== 'if-none-match');
+
+/** Values of a declared header: schema-valid ones and the entity-tag forms a client may send. */
+function headerValueArb(param: SpecParameter): fc.Arbitrary<string> {
+  return fc.oneof(
+    // What an HTTP client can put in a header: visible ASCII and spaces.
+    validArb(param.schema).map((v) => String(v).replace(/[^\x20-\x7e]/g, '?')),
+    fc.constantFrom('*', 'W/"p1"', '"p1", "p2"', '"w1.1"', '"p0"', "' OR '1'='1", '""', 'x'.repeat(255)),
+  );
+}
+
+/** A valid request of `op` with a header it declares set to a value breaking that header's schema. */
+function badHeaderArb(op: SpecOperation, token: string, param: SpecParameter): fc.Arbitrary<Generated> {
+  const body = op.body ? fc.oneof(fc.constant(op.bodyExample), validArb(op.body)) : fc.constant(undefined);
+  const bad = invalidArb(param.schema).filter((v): v is string => typeof v === 'string' && /^[\x21-\x7e]*$/.test(v));
+  return fc.tuple(body, fc.oneof(bad, fc.constantFrom('', 'a b', 'k'.repeat(256)))).map(([b, value]) => ({
+    ...build(op, token, {
+      headers: { [param.name]: value },
+      body: b === undefined ? undefined : { text: toJsonText(b), contentType: 'application/json' },
+    }),
+    label: `bad ${param.name} ${JSON.stringify(value).slice(0, 40)}`,
+    must4xx: true,
+  }));
+}
+
 /** Requests that each break the contract of `op` (or, for operations that take nothing, junk it must ignore). */
 function hostileArb(op: SpecOperation, token: string): fc.Arbitrary<Generated> {
   const parts: fc.Arbitrary<Generated>[] = [];
@@ -185,6 +212,7 @@ function hostileArb(op: SpecOperation, token: string): fc.Arbitrary<Generated> {
         .map(([body, query]) => ({ ...build(op, token, { body, query }), label: body.label, must4xx: true })),
     );
   }
+  for (const param of headerParams(op).filter((p) => (p.schema as { minLength?: number }).minLength)) parts.push(badHeaderArb(op, token, param));
   if (hasQuery) parts.push(queryArb(op, false).map((query) => ({ ...build(op, token, { query }), label: `bad query ${query.slice(0, 40)}`, must4xx: true })));
   if (pathParam) {
     parts.push(
@@ -234,13 +262,21 @@ function hostileArb(op: SpecOperation, token: string): fc.Arbitrary<Generated> {
 function mixedArb(op: SpecOperation, token: string): fc.Arbitrary<Generated> {
   const body = op.body ? fc.oneof(fc.constant(op.bodyExample), validArb(op.body)) : fc.constant(undefined);
   const pathParam = op.parameters.find((p) => p.in === 'path');
+  const headers = fc.tuple(...headerParams(op).map((p) => fc.option(headerValueArb(p).map((v) => [p.name, v] as const))));
   return fc
-    .tuple(body, queryArb(op, true), pathParam ? validArb(pathParam.schema).map(String) : fc.constant(undefined), fc.oneof(fc.constant(''), junkQueryArb()))
-    .map(([b, query, id, junk]) => ({
+    .tuple(
+      body,
+      queryArb(op, true),
+      pathParam ? validArb(pathParam.schema).map(String) : fc.constant(undefined),
+      fc.oneof(fc.constant(''), junkQueryArb()),
+      headers,
+    )
+    .map(([b, query, id, junk, pairs]) => ({
       ...build(op, token, {
         body: b === undefined ? undefined : { text: toJsonText(b), contentType: 'application/json' },
         query: query + (junk && query ? `&${junk.slice(1)}` : junk),
         pathParam: id,
+        headers: Object.fromEntries(pairs.filter((pair) => pair !== null)),
       }),
       label: 'mixed',
       must4xx: false,
