@@ -17,6 +17,7 @@ import * as createTwoFactor from './20261201000009_create_two_factor.js';
 import * as createTrainingLog from './20261201000010_create_training_log.js';
 import * as addWriteVersions from './20261201000011_add_write_versions.js';
 import * as createIdempotencyKeys from './20261201000012_create_idempotency_keys.js';
+import * as createWorkoutSummaries from './20261201000013_create_workout_summaries.js';
 
 /** Every migration by name, in the order they run. Add new ones here. */
 export const migrations: Record<string, Knex.Migration> = {
@@ -38,4 +39,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261201000010_create_training_log': createTrainingLog,
   '20261201000011_add_write_versions': addWriteVersions,
   '20261201000012_create_idempotency_keys': createIdempotencyKeys,
+  '20261201000013_create_workout_summaries': createWorkoutSummaries,
 };

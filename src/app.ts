@@ -49,6 +49,7 @@ import { createUserTokensRepository } from './users/user-tokens.repository.js';
 import { createUsersHandlers } from './users/users.handlers.js';
 import { createUsersRepository } from './users/users.repository.js';
 import { createUsersService } from './users/users.service.js';
+import { createSummariesRepository } from './workouts/summaries.repository.js';
 import { createWorkoutsHandlers } from './workouts/workouts.handlers.js';
 import { createWorkoutsRepository } from './workouts/workouts.repository.js';
 import { createWorkoutsService } from './workouts/workouts.service.js';
@@ -154,7 +155,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const training = createTrainingService({ db, training: createTrainingRepository(db), users, survey, clock });
   const people = createProfileRepository(db);
   const workouts = createWorkoutsRepository(db);
-  const workoutLog = createWorkoutsService({ db, workouts, clock });
+  const workoutLog = createWorkoutsService({
+    db,
+    workouts,
+    summaries: createSummariesRepository(db),
+    timeZoneOf: async (userId, exec) => (await users.getSettings(userId, exec)).timezone,
+    clock,
+  });
   const profile = createProfileService({
     db,
     users,

@@ -21,6 +21,7 @@ const USER_TABLES: [string, string][] = [
   ['totp_factors', 'user_id'],
   ['recovery_codes', 'user_id'],
   ['idempotency_keys', 'user_id'],
+  ['workout_summaries', 'user_id'],
 ];
 
 describe.each(databases)('deleting and exporting one’s account on %s', (kind) => {
@@ -58,7 +59,7 @@ describe.each(databases)('deleting and exporting one’s account on %s', (kind) 
     const user = await fullUser();
     const second = await loginUser(service, user);
     const before = await rowsOf(user.id);
-    expect(before).toMatchObject({ users: 1, user_settings: 1, training_profiles: 1, workouts: 1, sessions: 3, idempotency_keys: 1 });
+    expect(before).toMatchObject({ users: 1, user_settings: 1, training_profiles: 1, workouts: 1, sessions: 3, idempotency_keys: 1, workout_summaries: 1 });
     expect(before.security_events).toBeGreaterThan(3);
     const res = await deleteMe(user.token, { password: user.password });
     expect(res.status).toBe(200);

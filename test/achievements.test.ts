@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { longestRun, streakFrom } from '../src/workouts/achievements.js';
+import { coversStreak, longestRun, streakFrom } from '../src/workouts/achievements.js';
 import { calendarOf } from '../src/workouts/calendar.js';
 import { DAY_MS, iso } from './profile-helpers.js';
 import { databases } from './support/databases.js';
@@ -35,6 +35,20 @@ describe('longestRun (distinct days, newest first)', () => {
   ];
   it.each(cases)('when %s, then the longest run is %i', (_name, expected, days) => {
     expect(longestRun(days)).toBe(expected);
+  });
+});
+
+describe('coversStreak (have the latest start times read reached past the streak?)', () => {
+  const now = Date.UTC(2026, 0, 10, 12);
+  const daysAgo = (n: number) => now - n * DAY_MS;
+  it.each([
+    ['fewer rows than asked for', [daysAgo(0), daysAgo(1)], 5, true],
+    ['a full batch whose streak ends before its oldest day', [daysAgo(0), daysAgo(1), daysAgo(5)], 3, true],
+    ['a full batch that is all one streak', [daysAgo(0), daysAgo(1), daysAgo(2)], 3, false],
+    ['a full batch of one day (the streak may go on)', [daysAgo(0), daysAgo(0), daysAgo(0)], 3, false],
+    ['a full batch without a streak', [daysAgo(3), daysAgo(4), daysAgo(5)], 3, true],
+  ] as const)('when %s, then %s', (_name, starts, limit, expected) => {
+    expect(coversStreak([...starts], limit, 'UTC', now)).toBe(expected);
   });
 });
 
@@ -186,6 +200,33 @@ describe.each(databases)('achievements in /me and /user-data on %s', (kind) => {
     expect((await achievements(user.token)).streak_days).toBe(2);
     clock.advance(DAY_MS);
     expect(await achievements(user.token)).toMatchObject({ streak_days: 0, longest_streak_days: 2, workouts_completed: 2 });
+  });
+
+  it('when the streak is longer than the first batch read (100 days in a row), then all of it counts', async () => {
+    const user = await signedInUser(service);
+    const id = Number((await service.db('users').where({ username: user.username }).first('id')).id);
+    // Written straight into the log (100 API calls would only be slower); the next API write counts the summary.
+    await service
+      .db('workouts')
+      .insert(
+        Array.from({ length: 99 }, (_, d) => ({
+          user_id: id,
+          type: 'running',
+          started_at: clock() - (d + 1) * DAY_MS,
+          duration_min: 20,
+          created_at: clock(),
+          updated_at: clock(),
+          version: 1,
+        })),
+      );
+    await log(user.token, 0, 20);
+    expect(await achievements(user.token)).toMatchObject({ workouts_completed: 100, streak_days: 100, longest_streak_days: 100 });
+  });
+
+  it('when 10 workouts are logged at once, then every one is counted', async () => {
+    const user = await signedInUser(service);
+    await Promise.all(Array.from({ length: 10 }, (_, i) => log(user.token, i % 3, 10)));
+    expect(await achievements(user.token)).toMatchObject({ workouts_completed: 10, streak_days: 3, longest_streak_days: 3 });
   });
 
   it('when the time zone is unknown, then 400 unknown_time_zone and the setting stays; a known one is stored by its canonical name', async () => {

@@ -6,6 +6,7 @@ import { createSurveyService } from '../src/survey/survey.service.js';
 import { createTrainingRepository } from '../src/training/training.repository.js';
 import { createTrainingService } from '../src/training/training.service.js';
 import { createUsersRepository } from '../src/users/users.repository.js';
+import { createSummariesRepository } from '../src/workouts/summaries.repository.js';
 import { createWorkoutsRepository } from '../src/workouts/workouts.repository.js';
 import { createWorkoutsService } from '../src/workouts/workouts.service.js';
 import { iso } from './profile-helpers.js';
@@ -313,7 +314,13 @@ describe.each(databases)('the profile service on %s', (kind) => {
       db,
       users,
       people: createProfileRepository(db),
-      workouts: createWorkoutsService({ db, workouts: createWorkoutsRepository(db), clock }),
+      workouts: createWorkoutsService({
+        db,
+        workouts: createWorkoutsRepository(db),
+        summaries: createSummariesRepository(db),
+        timeZoneOf: async (userId, exec) => (await users.getSettings(userId, exec)).timezone,
+        clock,
+      }),
       training,
       survey,
       verification: verificationFor(db, users),

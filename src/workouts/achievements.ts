@@ -39,19 +39,48 @@ export function longestRun(days: number[]): number {
 }
 
 /**
- * The achievements from the start times of all of a user's workouts (newest first) and the
- * start times and minutes of the recent ones, in the user's time zone at `now`.
+ * The achievements at `now` in the user's time zone: the count and the longest run from the
+ * summary of the whole log, the current streak from the latest start times (newest first,
+ * reaching back past the streak's first day), the week's minutes from the workouts of the
+ * last eight days.
  */
-export function achievementsOf(startedAt: number[], recent: { startedAt: number; durationMin: number }[], timeZone: string, now: number): Achievements {
+export function achievementsOf(
+  summary: { workoutsCompleted: number; longestStreakDays: number },
+  latestStarts: number[],
+  week: { startedAt: number; durationMin: number }[],
+  timeZone: string,
+  now: number,
+): Achievements {
   const calendar = calendarOf(timeZone);
-  const days = [...new Set(startedAt.map(calendar.dayOf))];
   const today = calendar.dayOf(now);
   const monday = calendar.mondayOf(today);
-  const minutesThisWeek = recent
+  const minutesThisWeek = week
     .filter((w) => {
       const day = calendar.dayOf(w.startedAt);
       return day >= monday && day <= today;
     })
     .reduce((sum, w) => sum + w.durationMin, 0);
-  return { workoutsCompleted: startedAt.length, streakDays: streakFrom(days, today), longestStreakDays: longestRun(days), minutesThisWeek };
+  const streakDays = streakFrom([...new Set(latestStarts.map(calendar.dayOf))], today);
+  return { workoutsCompleted: summary.workoutsCompleted, streakDays, longestStreakDays: Math.max(summary.longestStreakDays, streakDays), minutesThisWeek };
+}
+
+/** The count and longest run of a whole log (start times newest first), in a time zone. */
+export function summaryOf(startedAt: number[], timeZone: string) {
+  const calendar = calendarOf(timeZone);
+  return { workoutsCompleted: startedAt.length, longestStreakDays: longestRun([...new Set(startedAt.map(calendar.dayOf))]), timeZone };
+}
+
+/**
+ * Whether the start times read (newest first, `limit` asked for) reach back past the current
+ * streak: the streak's first day is later than the oldest day read, or there is nothing older.
+ */
+export function coversStreak(latestStarts: number[], limit: number, timeZone: string, now: number): boolean {
+  if (latestStarts.length < limit) return true;
+  const calendar = calendarOf(timeZone);
+  const days = [...new Set(latestStarts.map(calendar.dayOf))];
+  const today = calendar.dayOf(now);
+  const streak = streakFrom(days, today);
+  if (streak === 0) return true;
+  const first = (days.find((d) => d <= today) as number) - streak + 1;
+  return first > (days[days.length - 1] as number);
 }

@@ -160,6 +160,16 @@ export function createWorkoutsRepository(db: Db) {
       return rows.map(toWorkout);
     },
 
+    /** When the user's latest `limit` workouts started, newest first (read from the index alone). */
+    async latestStarts(userId: number, limit: number, exec: Executor = db): Promise<number[]> {
+      const rows = await exec('workouts')
+        .where({ user_id: userId })
+        .orderBy('started_at', 'desc')
+        .limit(limit)
+        .select<{ started_at: number | string }[]>('started_at');
+      return rows.map((r) => Number(r.started_at));
+    },
+
     /** When each of the user's workouts started, newest first (read from the index alone). */
     async startTimes(userId: number, exec: Executor = db): Promise<number[]> {
       const rows = await exec('workouts').where({ user_id: userId }).orderBy('started_at', 'desc').select<{ started_at: number | string }[]>('started_at');

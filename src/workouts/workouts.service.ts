@@ -1,8 +1,9 @@
 import type { Clock } from '../clock.js';
-import { type Db, transaction } from '../db/db.js';
+import { type Db, type Executor, type Trx, transaction } from '../db/db.js';
 import { Errors } from '../errors.js';
 import { type Precondition, workoutTag } from '../preconditions.js';
-import { type Achievements, achievementsOf } from './achievements.js';
+import { type Achievements, achievementsOf, coversStreak, summaryOf } from './achievements.js';
+import type { SummariesRepository } from './summaries.repository.js';
 import type { Workout, WorkoutFields, WorkoutPosition, WorkoutQuery, WorkoutsRepository } from './workouts.repository.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -10,6 +11,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const MAX_AHEAD_MS = DAY_MS;
 /** The weekly minutes need the workouts of the last 8 days at most (a week and a time zone). */
 const WEEK_WINDOW_MS = 8 * DAY_MS;
+/** Start times read at first for the current streak; four times more each time it reaches further back. */
+const STREAK_BATCH = 64;
 
 const CURSOR = /^v1:([0-9]{1,16}):([1-9][0-9]{0,15})$/;
 
@@ -32,8 +35,38 @@ export interface WorkoutPage {
 export type WorkoutsService = ReturnType<typeof createWorkoutsService>;
 
 /** The caller's training log and the achievements counted from it. */
-export function createWorkoutsService(deps: { db: Db; workouts: WorkoutsRepository; clock: Clock }) {
-  const { db, workouts, clock } = deps;
+export function createWorkoutsService(deps: {
+  db: Db;
+  workouts: WorkoutsRepository;
+  summaries: SummariesRepository;
+  /** The user's time zone (settings.timezone), read in the transaction of a write. */
+  timeZoneOf: (userId: number, exec: Executor) => Promise<string>;
+  clock: Clock;
+}) {
+  const { db, workouts, summaries, timeZoneOf, clock } = deps;
+
+  /**
+   * Runs a write of the user's log with the summary row locked, then writes the summary anew
+   * from the whole log: of concurrent writes of one log each counts every other's (on a
+   * cluster the summary row is their write conflict).
+   */
+  function changing<T>(userId: number, work: (trx: Trx) => Promise<T>): Promise<T> {
+    return transaction(db, async (trx) => {
+      await summaries.lock(userId, trx);
+      const result = await work(trx);
+      const [starts, timeZone] = await Promise.all([workouts.startTimes(userId, trx), timeZoneOf(userId, trx)]);
+      await summaries.save(userId, summaryOf(starts, timeZone), trx);
+      return result;
+    });
+  }
+
+  /** Enough of the latest start times for the current streak, however long it is. */
+  async function streakStarts(userId: number, timeZone: string, now: number): Promise<number[]> {
+    for (let limit = STREAK_BATCH; ; limit *= 4) {
+      const starts = await workouts.latestStarts(userId, limit);
+      if (coversStreak(starts, limit, timeZone, now)) return starts;
+    }
+  }
 
   function checkStart(fields: WorkoutFields, now: number): WorkoutFields {
     if (fields.startedAt > now + MAX_AHEAD_MS) throw Errors.workoutInFuture();
@@ -44,7 +77,7 @@ export function createWorkoutsService(deps: { db: Db; workouts: WorkoutsReposito
   return {
     async create(userId: number, fields: WorkoutFields): Promise<Workout> {
       const now = clock();
-      return workouts.insert(userId, checkStart(fields, now), now);
+      return changing(userId, (trx) => workouts.insert(userId, checkStart(fields, now), now, trx));
     },
 
     async list(userId: number, query: Omit<WorkoutQuery, 'after'> & { cursor?: string }): Promise<WorkoutPage> {
@@ -69,7 +102,7 @@ export function createWorkoutsService(deps: { db: Db; workouts: WorkoutsReposito
     async replace(userId: number, id: number, fields: WorkoutFields, precondition?: Precondition): Promise<Workout> {
       const now = clock();
       const checked = checkStart(fields, now);
-      return transaction(db, async (trx) => {
+      return changing(userId, async (trx) => {
         const found = await workouts.find(userId, id, trx);
         if (!found) throw Errors.workoutNotFound();
         if (precondition && !precondition.matches(workoutTag(found.id, found.version))) throw Errors.preconditionFailed();
@@ -79,14 +112,26 @@ export function createWorkoutsService(deps: { db: Db; workouts: WorkoutsReposito
     },
 
     async delete(userId: number, id: number): Promise<void> {
-      if (!(await workouts.delete(userId, id))) throw Errors.workoutNotFound();
+      await changing(userId, async (trx) => {
+        if (!(await workouts.delete(userId, id, trx))) throw Errors.workoutNotFound();
+      });
     },
 
-    /** The achievements of the user's log, in their time zone. */
+    /**
+     * The achievements of the user's log, in their time zone: reads a bounded part of the log
+     * (the current streak's and the week's workouts) and the summary. A summary counted in
+     * another time zone (the setting changed since the last write) is counted again from the
+     * whole log, until the next write keeps it.
+     */
     async achievements(userId: number, timeZone: string): Promise<Achievements> {
       const now = clock();
-      const [startTimes, recent] = await Promise.all([workouts.startTimes(userId), workouts.since(userId, now - WEEK_WINDOW_MS)]);
-      return achievementsOf(startTimes, recent, timeZone, now);
+      const [kept, latest, week] = await Promise.all([
+        summaries.find(userId),
+        streakStarts(userId, timeZone, now),
+        workouts.since(userId, now - WEEK_WINDOW_MS),
+      ]);
+      const summary = kept?.timeZone === timeZone ? kept : summaryOf(await workouts.startTimes(userId), timeZone);
+      return achievementsOf(summary, latest, week, timeZone, now);
     },
   };
 }

@@ -532,6 +532,7 @@ export const CHECKED_TABLES = [
   'recovery_codes',
   'workouts',
   'idempotency_keys',
+  'workout_summaries',
 ] as const;
 
 export interface Snapshot {
