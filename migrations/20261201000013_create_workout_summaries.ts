@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 
 // What the achievements need from a user's whole log, kept up to date by every write of the
 // log, so that reading them costs the same for ten workouts as for ten thousand: the count,
-// and the longest run of days in the time zone it was counted in. Every write of the log
+// the longest run of days, the newest workout's local day and the run of days ending there,
+// and when the newest workout started, all in the time zone they were counted in. Every write of the log
 // updates this row, which also orders concurrent writes of one user's log (on a cluster, as a
 // write conflict).
 export async function up(knex: Knex): Promise<void> {
@@ -11,6 +12,9 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('workouts_completed').notNullable();
     t.integer('longest_streak_days').notNullable();
     t.string('time_zone', 64).notNullable();
+    t.integer('latest_day').nullable();
+    t.integer('latest_run_days').notNullable();
+    t.bigInteger('latest_started_at').nullable();
   });
 }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { coversStreak, longestRun, streakFrom } from '../src/workouts/achievements.js';
+import { coversStreak, longestRun, streakFrom, streakOf, summaryOf } from '../src/workouts/achievements.js';
 import { calendarOf } from '../src/workouts/calendar.js';
 import { DAY_MS, iso } from './profile-helpers.js';
 import { databases } from './support/databases.js';
@@ -49,6 +49,34 @@ describe('coversStreak (have the latest start times read reached past the streak
     ['a full batch without a streak', [daysAgo(3), daysAgo(4), daysAgo(5)], 3, true],
   ] as const)('when %s, then %s', (_name, starts, limit, expected) => {
     expect(coversStreak([...starts], limit, 'UTC', now)).toBe(expected);
+  });
+});
+
+describe('summaryOf and streakOf (what a write keeps, what a read makes of it)', () => {
+  const now = Date.UTC(2026, 0, 10, 12);
+  const starts = [0, 1, 1, 2, 5, 6].map((d) => now - d * DAY_MS);
+  const summary = summaryOf(starts, 'UTC');
+  const day = Math.floor(now / DAY_MS);
+
+  it('when a log is summarised, then it keeps the count, the longest run, the newest day and the run ending there', () => {
+    expect(summary).toEqual({ workoutsCompleted: 6, longestStreakDays: 3, latestDay: day, latestRunDays: 3, latestStartedAt: now, timeZone: 'UTC' });
+    expect(summaryOf([], 'UTC')).toEqual({
+      workoutsCompleted: 0,
+      longestStreakDays: 0,
+      latestDay: null,
+      latestRunDays: 0,
+      latestStartedAt: null,
+      timeZone: 'UTC',
+    });
+  });
+
+  it.each([
+    ['the newest day is today', day, 3],
+    ['the newest day was yesterday', day + 1, 3],
+    ['the newest day was two days ago', day + 2, 0],
+    ['the newest day is after today (a clock ahead): the log must be read', day - 1, undefined],
+  ])('when %s, then the streak is %s', (_name, today, expected) => {
+    expect(streakOf(summary, today)).toBe(expected);
   });
 });
 
@@ -206,19 +234,17 @@ describe.each(databases)('achievements in /me and /user-data on %s', (kind) => {
     const user = await signedInUser(service);
     const id = Number((await service.db('users').where({ username: user.username }).first('id')).id);
     // Written straight into the log (100 API calls would only be slower); the next API write counts the summary.
-    await service
-      .db('workouts')
-      .insert(
-        Array.from({ length: 99 }, (_, d) => ({
-          user_id: id,
-          type: 'running',
-          started_at: clock() - (d + 1) * DAY_MS,
-          duration_min: 20,
-          created_at: clock(),
-          updated_at: clock(),
-          version: 1,
-        })),
-      );
+    await service.db('workouts').insert(
+      Array.from({ length: 99 }, (_, d) => ({
+        user_id: id,
+        type: 'running',
+        started_at: clock() - (d + 1) * DAY_MS,
+        duration_min: 20,
+        created_at: clock(),
+        updated_at: clock(),
+        version: 1,
+      })),
+    );
     await log(user.token, 0, 20);
     expect(await achievements(user.token)).toMatchObject({ workouts_completed: 100, streak_days: 100, longest_streak_days: 100 });
   });

@@ -74,7 +74,7 @@ export function createProfileService(deps: {
     if (!person) throw Errors.accountNotFound();
     const [{ summary, updatedAt: trainingUpdatedAt }, achievements] = await Promise.all([
       training.summary(person.training),
-      workouts.achievements(userId, person.settings.timezone),
+      workouts.achievements(userId, person.settings.timezone, person.log),
     ]);
     return { user: person.user, settings: person.settings, summary, trainingUpdatedAt, achievements };
   }

@@ -1,4 +1,5 @@
 import { calendarOf } from './calendar.js';
+import type { LogSummary } from './summaries.repository.js';
 
 export interface Achievements {
   workoutsCompleted: number;
@@ -38,36 +39,49 @@ export function longestRun(days: number[]): number {
   return longest;
 }
 
+/** The summary of a whole log (start times newest first) in a time zone, as every write keeps it. */
+export function summaryOf(startedAt: number[], timeZone: string): LogSummary {
+  const calendar = calendarOf(timeZone);
+  const days = [...new Set(startedAt.map(calendar.dayOf))];
+  const latestDay = days[0] ?? null;
+  return {
+    workoutsCompleted: startedAt.length,
+    longestStreakDays: longestRun(days),
+    latestDay,
+    latestRunDays: latestDay === null ? 0 : streakFrom(days, latestDay),
+    latestStartedAt: startedAt[0] ?? null,
+    timeZone,
+  };
+}
+
 /**
- * The achievements at `now` in the user's time zone: the count and the longest run from the
- * summary of the whole log, the current streak from the latest start times (newest first,
- * reaching back past the streak's first day), the week's minutes from the workouts of the
- * last eight days.
+ * The streak today from the summary alone: the run ending at the newest workout's day counts
+ * while that day is today or yesterday. Undefined when the newest workout lies after today (a
+ * clock ahead): the run ending today must then be read from the log.
  */
-export function achievementsOf(
-  summary: { workoutsCompleted: number; longestStreakDays: number },
-  latestStarts: number[],
-  week: { startedAt: number; durationMin: number }[],
-  timeZone: string,
-  now: number,
-): Achievements {
+export function streakOf(summary: LogSummary, today: number): number | undefined {
+  if (summary.latestDay === null) return 0;
+  if (summary.latestDay > today) return undefined;
+  return summary.latestDay >= today - 1 ? summary.latestRunDays : 0;
+}
+
+/** The current streak from start times (newest first), the latest ones reaching back past its first day. */
+export function streakFromStarts(latestStarts: number[], timeZone: string, now: number): number {
+  const calendar = calendarOf(timeZone);
+  return streakFrom([...new Set(latestStarts.map(calendar.dayOf))], calendar.dayOf(now));
+}
+
+/** Minutes of the workouts started this local week (Monday to now), from those of the last eight days. */
+export function minutesThisWeek(week: { startedAt: number; durationMin: number }[], timeZone: string, now: number): number {
   const calendar = calendarOf(timeZone);
   const today = calendar.dayOf(now);
   const monday = calendar.mondayOf(today);
-  const minutesThisWeek = week
+  return week
     .filter((w) => {
       const day = calendar.dayOf(w.startedAt);
       return day >= monday && day <= today;
     })
     .reduce((sum, w) => sum + w.durationMin, 0);
-  const streakDays = streakFrom([...new Set(latestStarts.map(calendar.dayOf))], today);
-  return { workoutsCompleted: summary.workoutsCompleted, streakDays, longestStreakDays: Math.max(summary.longestStreakDays, streakDays), minutesThisWeek };
-}
-
-/** The count and longest run of a whole log (start times newest first), in a time zone. */
-export function summaryOf(startedAt: number[], timeZone: string) {
-  const calendar = calendarOf(timeZone);
-  return { workoutsCompleted: startedAt.length, longestStreakDays: longestRun([...new Set(startedAt.map(calendar.dayOf))]), timeZone };
 }
 
 /**

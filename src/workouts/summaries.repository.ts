@@ -4,15 +4,37 @@ import type { Db, Executor } from '../db/db.js';
 export interface LogSummary {
   workoutsCompleted: number;
   longestStreakDays: number;
-  /** The time zone the longest run was counted in. */
+  /** The local day (days since 1970-01-01 there) of the newest workout; null without any. */
+  latestDay: number | null;
+  /** The run of consecutive days with a workout ending at `latestDay`. */
+  latestRunDays: number;
+  /** When the newest workout started; null without any. */
+  latestStartedAt: number | null;
+  /** The time zone the days were counted in. */
   timeZone: string;
 }
 
-interface SummaryRow {
+export interface SummaryRow {
   user_id: number;
   workouts_completed: number | string;
   longest_streak_days: number | string;
   time_zone: string;
+  latest_day: number | string | null;
+  latest_run_days: number | string;
+  latest_started_at: number | string | null;
+}
+
+const orNull = (value: number | string | null) => (value === null ? null : Number(value));
+
+export function toLogSummary(row: Omit<SummaryRow, 'user_id'>): LogSummary {
+  return {
+    workoutsCompleted: Number(row.workouts_completed),
+    longestStreakDays: Number(row.longest_streak_days),
+    latestDay: orNull(row.latest_day),
+    latestRunDays: Number(row.latest_run_days),
+    latestStartedAt: orNull(row.latest_started_at),
+    timeZone: row.time_zone,
+  };
 }
 
 export type SummariesRepository = ReturnType<typeof createSummariesRepository>;
@@ -21,20 +43,31 @@ export function createSummariesRepository(db: Db) {
   return {
     async find(userId: number, exec: Executor = db): Promise<LogSummary | undefined> {
       const row = await exec<SummaryRow>('workout_summaries').where({ user_id: userId }).first();
-      return row && { workoutsCompleted: Number(row.workouts_completed), longestStreakDays: Number(row.longest_streak_days), timeZone: row.time_zone };
+      return row && toLogSummary(row);
     },
 
     /** Writes the summary: the write every change of the log makes to this one row. */
     async save(userId: number, summary: LogSummary, exec: Executor = db): Promise<void> {
       await exec('workout_summaries')
-        .insert({ user_id: userId, workouts_completed: summary.workoutsCompleted, longest_streak_days: summary.longestStreakDays, time_zone: summary.timeZone })
+        .insert({
+          user_id: userId,
+          workouts_completed: summary.workoutsCompleted,
+          longest_streak_days: summary.longestStreakDays,
+          time_zone: summary.timeZone,
+          latest_day: summary.latestDay,
+          latest_run_days: summary.latestRunDays,
+          latest_started_at: summary.latestStartedAt,
+        })
         .onConflict('user_id')
         .merge();
     },
 
     /** Locks the user's summary row until the transaction ends (creating it first), so that writes of one log take turns. */
     async lock(userId: number, exec: Executor): Promise<void> {
-      await exec('workout_summaries').insert({ user_id: userId, workouts_completed: 0, longest_streak_days: 0, time_zone: '' }).onConflict('user_id').ignore();
+      await exec('workout_summaries')
+        .insert({ user_id: userId, workouts_completed: 0, longest_streak_days: 0, time_zone: '', latest_run_days: 0 })
+        .onConflict('user_id')
+        .ignore();
       await exec('workout_summaries').where({ user_id: userId }).forUpdate().first('user_id');
     },
   };

@@ -2,8 +2,9 @@ import type { Clock } from '../clock.js';
 import { type Db, type Executor, type Trx, transaction } from '../db/db.js';
 import { Errors } from '../errors.js';
 import { type Precondition, workoutTag } from '../preconditions.js';
-import { type Achievements, achievementsOf, coversStreak, summaryOf } from './achievements.js';
-import type { SummariesRepository } from './summaries.repository.js';
+import { type Achievements, coversStreak, minutesThisWeek, streakFromStarts, streakOf, summaryOf } from './achievements.js';
+import { calendarOf } from './calendar.js';
+import type { LogSummary, SummariesRepository } from './summaries.repository.js';
 import type { Workout, WorkoutFields, WorkoutPosition, WorkoutQuery, WorkoutsRepository } from './workouts.repository.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -118,20 +119,28 @@ export function createWorkoutsService(deps: {
     },
 
     /**
-     * The achievements of the user's log, in their time zone: reads a bounded part of the log
-     * (the current streak's and the week's workouts) and the summary. A summary counted in
-     * another time zone (the setting changed since the last write) is counted again from the
-     * whole log, until the next write keeps it.
+     * The achievements of the user's log, in their time zone, from its summary (`known` when
+     * the caller's authentication already read it; null when there is none): the log itself is
+     * read only for the week's minutes when a workout started in the last eight days, and for
+     * the streak when the newest workout lies after today. A log not summarised yet, or in
+     * another time zone (the setting changed since the last write), is counted from its start
+     * times until the next write keeps the summary.
      */
-    async achievements(userId: number, timeZone: string): Promise<Achievements> {
+    async achievements(userId: number, timeZone: string, known?: LogSummary | null): Promise<Achievements> {
       const now = clock();
-      const [kept, latest, week] = await Promise.all([
-        summaries.find(userId),
-        streakStarts(userId, timeZone, now),
-        workouts.since(userId, now - WEEK_WINDOW_MS),
-      ]);
+      const kept = known === undefined ? await summaries.find(userId) : (known ?? undefined);
       const summary = kept?.timeZone === timeZone ? kept : summaryOf(await workouts.startTimes(userId), timeZone);
-      return achievementsOf(summary, latest, week, timeZone, now);
+      const recent = summary.latestStartedAt !== null && summary.latestStartedAt >= now - WEEK_WINDOW_MS;
+      const [streakDays, week] = await Promise.all([
+        streakOf(summary, calendarOf(timeZone).dayOf(now)) ?? streakStarts(userId, timeZone, now).then((starts) => streakFromStarts(starts, timeZone, now)),
+        recent ? workouts.since(userId, now - WEEK_WINDOW_MS) : [],
+      ]);
+      return {
+        workoutsCompleted: summary.workoutsCompleted,
+        streakDays,
+        longestStreakDays: Math.max(summary.longestStreakDays, streakDays),
+        minutesThisWeek: minutesThisWeek(week, timeZone, now),
+      };
     },
   };
 }
