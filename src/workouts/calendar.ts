@@ -1,3 +1,5 @@
+import { BoundedMap } from '../bounded-map.js';
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** True when `timeZone` names an IANA time zone this runtime knows. */
@@ -10,7 +12,7 @@ export function isTimeZone(timeZone: string): boolean {
   }
 }
 
-export type Calendar = ReturnType<typeof calendarOf>;
+export type Calendar = ReturnType<typeof newCalendar>;
 
 /**
  * Local calendar days in `timeZone` as day numbers (days since 1970-01-01 there), so that a
@@ -19,7 +21,20 @@ export type Calendar = ReturnType<typeof calendarOf>;
  * when the clocks change), it holds for the whole day; on those days each instant is looked
  * up itself. Ten thousand workouts cost about two Intl calls per day they fall on.
  */
-export function calendarOf(timeZone: string) {
+export function calendarOf(timeZone: string): Calendar {
+  const kept = calendars.get(timeZone);
+  if (kept) return kept;
+  const calendar = newCalendar(timeZone);
+  calendars.set(timeZone, calendar);
+  return calendar;
+}
+
+/** Calendars by time zone: building the Intl formatter costs more than a request's other work. */
+const calendars = new BoundedMap<string, Calendar>(1000);
+/** UTC days whose offset a calendar keeps (about 27 years of days). */
+const KEPT_DAYS = 10_000;
+
+function newCalendar(timeZone: string) {
   const format = new Intl.DateTimeFormat('en-US', {
     timeZone,
     hourCycle: 'h23',
@@ -36,7 +51,7 @@ export function calendarOf(timeZone: string) {
     return Date.UTC(parts.year as number, (parts.month as number) - 1, parts.day, parts.hour, parts.minute, parts.second) - at;
   }
   /** Per UTC day: the offset that holds all day, or null on a day the clocks change. */
-  const days = new Map<number, number | null>();
+  const days = new BoundedMap<number, number | null>(KEPT_DAYS);
   function offsetAt(instant: number): number {
     const utcDay = Math.floor(instant / DAY_MS);
     let offset = days.get(utcDay);

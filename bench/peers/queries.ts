@@ -1,0 +1,99 @@
+import { jwtVerify } from 'jose';
+import { AUDIENCE, ISSUER } from '../../src/auth/tokens.js';
+
+// The statements the service runs for GET /me, for the floor and the peers: the session check
+// joined with the person (one statement), then the achievements' two reads of the log.
+const PERSON = `SELECT users.*, s.notify_email, s.notify_push, s.profile_visibility, s.timezone, s.units,
+  s.updated_at AS settings_updated_at, t.profile AS training_profile, t.updated_at AS training_updated_at
+  FROM sessions JOIN users ON users.id = sessions.user_id JOIN user_settings s ON s.user_id = users.id
+  LEFT JOIN training_profiles t ON t.user_id = users.id
+  WHERE sessions.revoked_at IS NULL AND sessions.expires_at > ? AND sessions.id = ? AND sessions.user_id = ?
+  AND users.account_status = 'active' LIMIT 1`;
+const STARTS = 'SELECT started_at FROM workouts WHERE user_id = ? ORDER BY started_at DESC';
+const WEEK = 'SELECT started_at, duration_min FROM workouts WHERE user_id = ? AND started_at >= ?';
+
+type Row = Record<string, unknown>;
+
+export async function openQueries(url: string) {
+  let all: (sql: string, params: unknown[]) => Promise<Row[]>;
+  if (url.startsWith('mysql:')) {
+    const mysql = await import('mysql2/promise');
+    const pool = mysql.createPool({ uri: url, connectionLimit: 10 });
+    all = async (sql, params) => (await pool.query(sql, params))[0] as Row[];
+  } else {
+    const { default: Database } = await import('better-sqlite3');
+    const sqlite = new Database(url.replace(/^sqlite:/, ''), { readonly: true });
+    const prepared = new Map<string, { all: (...params: unknown[]) => unknown[] }>();
+    all = async (sql, params) => {
+      const statement = prepared.get(sql) ?? sqlite.prepare<unknown[]>(sql);
+      prepared.set(sql, statement);
+      return statement.all(...params) as Row[];
+    };
+  }
+  return {
+    /** The floor's one primary-key query. */
+    session: async (id: string) => (await all('SELECT id FROM sessions WHERE id = ?', [id]))[0],
+    /** What GET /me reads: the person of an active session and the minutes and start times of their log. */
+    async me(sessionId: string, userId: number) {
+      const now = Date.now();
+      const [person] = await all(PERSON, [now, sessionId, userId]);
+      if (!person) return undefined;
+      const [starts, week] = await Promise.all([all(STARTS, [userId]), all(WEEK, [userId, now - 8 * 86_400_000])]);
+      return meView(
+        person,
+        starts.length,
+        week.reduce((sum: number, w) => sum + Number(w.duration_min), 0),
+      );
+    },
+  };
+}
+
+const iso = (ms: unknown) => (ms === null ? null : new Date(Number(ms)).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+
+/** The person row in the shape of the spec's MeResponse (fastify serialises by it). */
+function meView(p: Row, workouts: number, minutes: number) {
+  const training = p.training_profile ? JSON.parse(String(p.training_profile)) : undefined;
+  return {
+    user_profile: {
+      id: `usr_${p.id}`,
+      username: p.username,
+      email: p.email,
+      full_name: p.full_name,
+      account_status: p.account_status,
+      email_verified: Boolean(p.email_verified),
+      created_at: iso(p.created_at),
+      last_login: iso(p.last_login),
+      avatar: p.avatar,
+      bio: p.bio,
+      tags: p.tags ? JSON.parse(String(p.tags)) : [],
+      country: p.country,
+    },
+    training_profile: {
+      goals: training?.training_goals ?? ['maintain_fitness'],
+      level: training?.training_experience.level ?? 'beginner',
+      preferences: { workout_duration: training?.preferences.session_duration ?? '30_45_min', equipment: training?.preferences.equipment ?? [] },
+    },
+    account_settings: {
+      notifications: { email: Boolean(p.notify_email), push: Boolean(p.notify_push) },
+      privacy: { profile_visibility: p.profile_visibility },
+      timezone: p.timezone,
+      units: p.units,
+    },
+    achievements: { workouts_completed: workouts, streak_days: 0, minutes_this_week: minutes, longest_streak_days: 0 },
+    metadata: { cache_expiry: 300, data_version: '1.2.0' },
+  };
+}
+
+/** The caller of a bearer token (its user and session), as the service verifies it; undefined when invalid. */
+export function bearerVerifier(secret: string) {
+  const key = new TextEncoder().encode(secret);
+  return async (authorization: string | undefined) => {
+    const token = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1] ?? '';
+    try {
+      const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE });
+      return { userId: Number(payload.sub), sessionId: String(payload.sid) };
+    } catch {
+      return undefined;
+    }
+  };
+}
