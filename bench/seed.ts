@@ -57,11 +57,11 @@ export async function seedFiller(exec: Exec, count: number): Promise<void> {
   }
 }
 
-/** `count` workouts, an hour apart, for the user `username`. */
-export async function seedWorkouts(exec: Exec, username: string, count: number, now: number): Promise<void> {
+/** `count` workouts a day apart for the user `username`, the newest started at `newest`. */
+export async function seedWorkouts(exec: Exec, username: string, count: number, newest: number): Promise<void> {
   await exec(
     `INSERT INTO workouts (user_id, type, started_at, duration_min, created_at, updated_at, version)
-     SELECT u.id, 'running', ${now} - n * 3600000, 30, ${now}, ${now}, 1 FROM users u, (${numbersBelow(count)}) s WHERE u.username = ?`,
+     SELECT u.id, 'running', ${newest} - n * 86400000, 30, ${newest}, ${newest}, 1 FROM users u, (${numbersBelow(count)}) s WHERE u.username = ?`,
     [username],
   );
 }

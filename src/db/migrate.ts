@@ -22,3 +22,8 @@ export async function migrateLatest(db: Db): Promise<void> {
 export async function migrateRollbackAll(db: Db): Promise<void> {
   await db.migrate.rollback({ migrationSource: source }, true);
 }
+
+/** Undoes the last `steps` migrations, newest first (tests of a migration's upgrade path). */
+export async function migrateDown(db: Db, steps: number): Promise<void> {
+  for (let i = 0; i < steps; i++) await db.migrate.down({ migrationSource: source });
+}

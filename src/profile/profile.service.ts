@@ -53,7 +53,7 @@ export function createProfileService(deps: {
   db: Db;
   users: UsersRepository;
   people: ProfileRepository;
-  workouts: Pick<WorkoutsService, 'achievements'>;
+  workouts: Pick<WorkoutsService, 'achievements' | 'timeZoneChanged'>;
   training: TrainingService;
   survey: SurveyService;
   verification: EmailVerification;
@@ -95,6 +95,7 @@ export function createProfileService(deps: {
     precondition: Precondition | undefined,
   ): Promise<{ user: User; updated: UpdatedSections }> {
     await checkCountry(patch.userProfile?.country);
+    const changedSettings = patch.settings ? settingsChanges(patch.settings) : {};
     const now = clock();
     try {
       return await transaction(db, async (trx) => {
@@ -105,8 +106,10 @@ export function createProfileService(deps: {
         const updated: UpdatedSections = {
           user_profile: patch.userProfile ? await users.update(user, patch.userProfile, now, trx) : false,
           training_profile: patch.training ? await training.updateSummary(userId, patch.training, now, trx) : false,
-          settings: patch.settings ? await users.updateSettings(userId, settingsChanges(patch.settings), now, trx) : false,
+          settings: patch.settings ? await users.updateSettings(userId, changedSettings, now, trx) : false,
         };
+        // The log's summary counts days in the time zone: count them again in the new one.
+        if (changedSettings.timezone !== undefined) await workouts.timeZoneChanged(userId, changedSettings.timezone, trx);
         const changed = updated.user_profile || updated.training_profile || updated.settings;
         if (changed && !(await users.bumpDataVersion(userId, precondition && user.dataVersion, trx))) throw Errors.preconditionFailed();
         if (newAddress !== undefined) {

@@ -55,10 +55,13 @@ export function createWorkoutsService(deps: {
     return transaction(db, async (trx) => {
       await summaries.lock(userId, trx);
       const result = await work(trx);
-      const [starts, timeZone] = await Promise.all([workouts.startTimes(userId, trx), timeZoneOf(userId, trx)]);
-      await summaries.save(userId, summaryOf(starts, timeZone), trx);
+      await recount(userId, await timeZoneOf(userId, trx), trx);
       return result;
     });
+  }
+
+  async function recount(userId: number, timeZone: string, trx: Trx): Promise<void> {
+    await summaries.save(userId, summaryOf(await workouts.startTimes(userId, trx), timeZone), trx);
   }
 
   /** Enough of the latest start times for the current streak, however long it is. */
@@ -119,17 +122,28 @@ export function createWorkoutsService(deps: {
     },
 
     /**
+     * Counts the log's summary again in a new time zone, in the transaction that changes the
+     * setting (with the summary row locked, as a write of the log would). A user without a log
+     * has no summary and keeps none.
+     */
+    async timeZoneChanged(userId: number, timeZone: string, trx: Trx): Promise<void> {
+      if (!(await summaries.find(userId, trx))) return;
+      await summaries.lock(userId, trx);
+      await recount(userId, timeZone, trx);
+    },
+
+    /**
      * The achievements of the user's log, in their time zone, from its summary (`known` when
-     * the caller's authentication already read it; null when there is none): the log itself is
-     * read only for the week's minutes when a workout started in the last eight days, and for
-     * the streak when the newest workout lies after today. A log not summarised yet, or in
-     * another time zone (the setting changed since the last write), is counted from its start
-     * times until the next write keeps the summary.
+     * the caller's authentication already read it; null when there is none, which means no
+     * workouts: every write keeps one). The log itself is read only for the week's minutes when
+     * a workout started in the last eight days, and for the streak when the newest workout
+     * lies after today. A summary in another time zone than the setting (not expected: a
+     * change of the setting counts it again) is counted afresh from the start times.
      */
     async achievements(userId: number, timeZone: string, known?: LogSummary | null): Promise<Achievements> {
       const now = clock();
-      const kept = known === undefined ? await summaries.find(userId) : (known ?? undefined);
-      const summary = kept?.timeZone === timeZone ? kept : summaryOf(await workouts.startTimes(userId), timeZone);
+      const kept = known === undefined ? await summaries.find(userId) : known;
+      const summary = !kept ? summaryOf([], timeZone) : kept.timeZone === timeZone ? kept : summaryOf(await workouts.startTimes(userId), timeZone);
       const recent = summary.latestStartedAt !== null && summary.latestStartedAt >= now - WEEK_WINDOW_MS;
       const [streakDays, week] = await Promise.all([
         streakOf(summary, calendarOf(timeZone).dayOf(now)) ?? streakStarts(userId, timeZone, now).then((starts) => streakFromStarts(starts, timeZone, now)),
