@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { createDb } from './db/db.js';
 import { migrateLatest } from './db/migrate.js';
 import { createHttpServer } from './http/http-server.js';
-import { createLogger } from './log.js';
+import { createServiceLogger } from './log.js';
 
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
 
@@ -21,7 +21,7 @@ function readConfig() {
 }
 
 const { config, warnings } = readConfig();
-const logger = createLogger(config.logLevel);
+const logger = createServiceLogger(config.logLevel);
 for (const warning of warnings) logger.warn(warning);
 
 const db = createDb(config.databaseUrl, {
