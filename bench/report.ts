@@ -13,7 +13,7 @@ type Results = Partial<{
   login: { ratio: number; rps: number; cpuUs: number; rounds: { ceiling: number }[] };
   spec: Group;
   log: { page: Group; me: Group };
-  users: { filler: number; before: { me: Group; login: Group }; after: { me: Group; login: Group } };
+  users: { small: number; large: number; before: { me: Group; login: Group }; after: { me: Group; login: Group } };
   memory: { rssMb: number[]; seconds: number };
 }>;
 interface Target {
@@ -30,7 +30,12 @@ const vs = (name: string, goal: number, ours?: Group[string], theirs?: Group[str
 
 function targets(r: Results): Target[] {
   const grown = (k: 'me' | 'login', label: string) =>
-    vs(`${label}, ${r.users?.filler.toLocaleString('en')} more users`, 0.9, r.users?.after[k].service, r.users?.before[k].service);
+    vs(
+      `${label}, ${r.users?.large.toLocaleString('en')} users vs ${r.users?.small.toLocaleString('en')}`,
+      0.9,
+      r.users?.after[k].service,
+      r.users?.before[k].service,
+    );
   return [
     vs('GET /survey-data vs bare Koa', 0.9, r.survey?.service, r.survey?.koa),
     vs('GET /me vs the authenticated-read floor', 0.8, r.me?.service, r.me?.floor),
@@ -64,7 +69,7 @@ async function chart(list: Target[], file: string): Promise<void> {
     { target: t.name, measure: 'CPU per request', ratio: t.cpu },
   ]);
   const bars = {
-    y: { field: 'target', type: 'nominal', sort: null, title: null },
+    y: { field: 'target', type: 'nominal', sort: null, title: null, axis: { labelLimit: 360 } },
     yOffset: { field: 'measure' },
     color: { field: 'measure', title: null },
   } as const;

@@ -42,12 +42,12 @@ const DIGITS =
 const numbersBelow = (count: number) =>
   `SELECT a.d + 10*b.d + 100*c.d + 1000*e.d + 10000*f.d + 100000*g.d AS n FROM ${DIGITS} a, ${DIGITS} b, ${DIGITS} c, ${DIGITS} e, ${DIGITS} f, ${DIGITS} g WHERE a.d + 10*b.d + 100*c.d + 1000*e.d + 10000*f.d + 100000*g.d < ${count}`;
 
-/** Accounts that nobody uses, with one real password hash: the users table at `count` rows. */
-export async function seedFiller(exec: Exec, count: number): Promise<void> {
+/** Accounts that nobody uses, with one real password hash, numbered from `from`: the users table grown by `count` rows. */
+export async function seedFiller(exec: Exec, from: number, count: number): Promise<void> {
   const stored = await hash('FillerPass123!', ARGON2_OPTIONS);
   const name = "CONCAT('filler_', n)";
-  for (let start = 0; start < count; start += 100_000) {
-    const rows = Math.min(100_000, count - start);
+  for (let start = from; start < from + count; start += 100_000) {
+    const rows = Math.min(100_000, from + count - start);
     await exec(
       `INSERT INTO users (username, username_key, email, email_key, full_name, password_hash, plan, created_at, updated_at)
        SELECT ${name}, ${name}, CONCAT(${name}, '@example.com'), CONCAT(${name}, '@example.com'), 'Filler', ?, 'standard', 0, 0

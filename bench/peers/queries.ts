@@ -2,14 +2,15 @@ import { jwtVerify } from 'jose';
 import { AUDIENCE, ISSUER } from '../../src/auth/tokens.js';
 
 // The statements the service runs for GET /me, for the floor and the peers: the session check
-// joined with the person (one statement), then the achievements' two reads of the log.
+// joined with the person and the log's summary, then, for a user who trained in the last eight
+// days, the week's workouts.
 const PERSON = `SELECT users.*, s.notify_email, s.notify_push, s.profile_visibility, s.timezone, s.units,
-  s.updated_at AS settings_updated_at, t.profile AS training_profile, t.updated_at AS training_updated_at
+  s.updated_at AS settings_updated_at, t.profile AS training_profile, t.updated_at AS training_updated_at,
+  w.workouts_completed, w.longest_streak_days, w.latest_day, w.latest_run_days, w.latest_started_at
   FROM sessions JOIN users ON users.id = sessions.user_id JOIN user_settings s ON s.user_id = users.id
-  LEFT JOIN training_profiles t ON t.user_id = users.id
+  LEFT JOIN training_profiles t ON t.user_id = users.id LEFT JOIN workout_summaries w ON w.user_id = users.id
   WHERE sessions.revoked_at IS NULL AND sessions.expires_at > ? AND sessions.id = ? AND sessions.user_id = ?
   AND users.account_status = 'active' LIMIT 1`;
-const STARTS = 'SELECT started_at FROM workouts WHERE user_id = ? ORDER BY started_at DESC';
 const WEEK = 'SELECT started_at, duration_min FROM workouts WHERE user_id = ? AND started_at >= ?';
 
 type Row = Record<string, unknown>;
@@ -33,15 +34,15 @@ export async function openQueries(url: string) {
   return {
     /** The floor's one primary-key query. */
     session: async (id: string) => (await all('SELECT id FROM sessions WHERE id = ?', [id]))[0],
-    /** What GET /me reads: the person of an active session and the minutes and start times of their log. */
+    /** What GET /me reads: the person of an active session, with the log's summary and the week's minutes. */
     async me(sessionId: string, userId: number) {
       const now = Date.now();
       const [person] = await all(PERSON, [now, sessionId, userId]);
       if (!person) return undefined;
-      const [starts, week] = await Promise.all([all(STARTS, [userId]), all(WEEK, [userId, now - 8 * 86_400_000])]);
+      const since = now - 8 * 86_400_000;
+      const week = Number(person.latest_started_at ?? 0) >= since ? await all(WEEK, [userId, since]) : [];
       return meView(
         person,
-        starts.length,
         week.reduce((sum: number, w) => sum + Number(w.duration_min), 0),
       );
     },
@@ -51,7 +52,7 @@ export async function openQueries(url: string) {
 const iso = (ms: unknown) => (ms === null ? null : new Date(Number(ms)).toISOString().replace(/\.\d{3}Z$/, 'Z'));
 
 /** The person row in the shape of the spec's MeResponse (fastify serialises by it). */
-function meView(p: Row, workouts: number, minutes: number) {
+function meView(p: Row, minutes: number) {
   const training = p.training_profile ? JSON.parse(String(p.training_profile)) : undefined;
   return {
     user_profile: {
@@ -79,7 +80,12 @@ function meView(p: Row, workouts: number, minutes: number) {
       timezone: p.timezone,
       units: p.units,
     },
-    achievements: { workouts_completed: workouts, streak_days: 0, minutes_this_week: minutes, longest_streak_days: 0 },
+    achievements: {
+      workouts_completed: Number(p.workouts_completed ?? 0),
+      streak_days: Number(p.latest_run_days ?? 0),
+      minutes_this_week: minutes,
+      longest_streak_days: Number(p.longest_streak_days ?? 0),
+    },
     metadata: { cache_expiry: 300, data_version: '1.2.0' },
   };
 }

@@ -12,6 +12,9 @@ export type Trx = Knex.Transaction;
 /** Either the pool or an open transaction: repository methods accept both. */
 export type Executor = Knex | Knex.Transaction;
 
+/** A nullable numeric column as read (MySQL gives BIGINT and DECIMAL as strings) as a number or null. */
+export const numberOrNull = (value: number | string | null) => (value === null ? null : Number(value));
+
 export interface DbOptions {
   /** How long a query may wait for a pooled connection before failing (mapped to 503). */
   acquireTimeoutMs?: number;

@@ -1,4 +1,4 @@
-import type { Db, Executor } from '../db/db.js';
+import { type Db, type Executor, numberOrNull } from '../db/db.js';
 
 /** What the achievements keep of a user's whole log (see the migration). */
 export interface LogSummary {
@@ -24,15 +24,13 @@ export interface SummaryRow {
   latest_started_at: number | string | null;
 }
 
-const orNull = (value: number | string | null) => (value === null ? null : Number(value));
-
 export function toLogSummary(row: Omit<SummaryRow, 'user_id'>): LogSummary {
   return {
     workoutsCompleted: Number(row.workouts_completed),
     longestStreakDays: Number(row.longest_streak_days),
-    latestDay: orNull(row.latest_day),
+    latestDay: numberOrNull(row.latest_day),
     latestRunDays: Number(row.latest_run_days),
-    latestStartedAt: orNull(row.latest_started_at),
+    latestStartedAt: numberOrNull(row.latest_started_at),
     timeZone: row.time_zone,
   };
 }

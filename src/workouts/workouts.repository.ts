@@ -1,4 +1,4 @@
-import type { Db, Executor } from '../db/db.js';
+import { type Db, type Executor, numberOrNull } from '../db/db.js';
 
 export const WORKOUT_TYPES = [
   'strength_training',
@@ -51,8 +51,6 @@ interface WorkoutRow {
   version: number | string;
 }
 
-const orNull = (value: number | string | null) => (value === null ? null : Number(value));
-
 function toWorkout(row: WorkoutRow): Workout {
   return {
     id: Number(row.id),
@@ -60,9 +58,9 @@ function toWorkout(row: WorkoutRow): Workout {
     type: row.type as WorkoutType,
     startedAt: Number(row.started_at),
     durationMin: Number(row.duration_min),
-    perceivedExertion: orNull(row.perceived_exertion),
-    caloriesKcal: orNull(row.calories_kcal),
-    distanceKm: orNull(row.distance_km),
+    perceivedExertion: numberOrNull(row.perceived_exertion),
+    caloriesKcal: numberOrNull(row.calories_kcal),
+    distanceKm: numberOrNull(row.distance_km),
     notes: row.notes,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
