@@ -130,6 +130,11 @@ const env = {
 };
 const results: Record<string, unknown> = {};
 const servers: Server[] = [];
+// Interrupted or not, the servers go with the run.
+process.once('exit', () => {
+  for (const s of servers) s.stop();
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 const started = async (name: string, script: string, extra: Record<string, string> = {}) => {
   const node = script.endsWith('.ts') ? ['--import', 'tsx', script] : [...(opts.profile ? ['--cpu-prof', '--cpu-prof-dir', 'bench/profiles'] : []), script];
   servers.push(await start(name, node, { ...env, ...extra }));

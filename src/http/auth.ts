@@ -9,7 +9,7 @@ export type AuthMode = 'required' | 'optional' | 'none';
 type Requirement = Record<string, unknown>;
 
 export function authModeOf(operation: ApiOperation, api: Api): AuthMode {
-  const requirements = (operation.security ?? api.document.security ?? []) as Requirement[];
+  const requirements = (operation.security ?? api.definition.security ?? []) as Requirement[];
   const withBearer = requirements.some((r) => 'bearerAuth' in r);
   if (!withBearer) return 'none';
   return requirements.some((r) => Object.keys(r).length === 0) ? 'optional' : 'required';

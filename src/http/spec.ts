@@ -8,7 +8,7 @@ export const API_ROOT = '/api/v1';
 export type Listener = 'api' | 'metrics';
 
 export function listenerOf(api: Api, path: string): Listener {
-  return (api.document.paths?.[path] as { 'x-listener'?: Listener } | undefined)?.['x-listener'] ?? 'api';
+  return (api.definition.paths?.[path] as { 'x-listener'?: Listener } | undefined)?.['x-listener'] ?? 'api';
 }
 
 /**
@@ -16,7 +16,7 @@ export function listenerOf(api: Api, path: string): Listener {
  * `servers: [{url: /}]` on the path item (health and readiness), and the metrics listener's.
  */
 export function servedAtRoot(api: Api, path: string): boolean {
-  return listenerOf(api, path) === 'metrics' || api.document.paths?.[path]?.servers?.[0]?.url === '/';
+  return listenerOf(api, path) === 'metrics' || api.definition.paths?.[path]?.servers?.[0]?.url === '/';
 }
 
 export type Api = OpenAPIBackend<Document>;
@@ -31,6 +31,11 @@ export async function loadApi(definition: string | Document = SPEC_PATH): Promis
     definition,
     apiRoot: API_ROOT,
     strict: true,
+    // Validators are compiled when first asked for: the routes ask for every operation's request
+    // validators at start-up; response validators (only tests check answers) are never built in
+    // the service, where they were 16 of its 37 MB of live heap. The spec itself is checked by
+    // `npm run lint:spec` and the spec tests, not at every start.
+    quick: true,
     coerceTypes: true,
     ajvOpts: { strict: false, allErrors: false },
     // openapi-backend leaves `format` unchecked without ajv-formats (email, uri, date-time...).
