@@ -248,7 +248,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     koa.use(
       cors({
         origin: (ctx) => (allowed.has(ctx.get('origin')) ? ctx.get('origin') : ''),
-        exposeHeaders: ['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'ETag', 'X-Request-Id'],
+        exposeHeaders: ['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'ETag', 'X-Request-Id', 'Idempotent-Replayed'],
       }),
     );
   }

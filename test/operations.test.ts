@@ -178,6 +178,15 @@ describe('CORS allow-list', () => {
     });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
+
+  it('when a browser app writes conditionally and retries safely, then If-Match and Idempotency-Key are allowed and the answer headers readable', async () => {
+    const preflight = await service.call('OPTIONS', '/workouts', {
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'idempotency-key,if-match' },
+    });
+    expect(preflight.headers.get('access-control-allow-headers')).toBe('idempotency-key,if-match');
+    const answer = await service.call('GET', '/survey-data', { headers: { origin: 'https://app.example.com' } });
+    expect(answer.headers.get('access-control-expose-headers')?.split(',')).toEqual(expect.arrayContaining(['ETag', 'Idempotent-Replayed']));
+  });
 });
 
 describe('database pool exhausted', () => {
