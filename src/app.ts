@@ -203,8 +203,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     handlers,
     idempotency,
     authenticate: auth.authenticate,
-    // /me and /user-data show the whole person: read it with the session check, in one statement.
-    callerViews: { getMe: 'person', getUserData: 'person' },
+    // /me, /user-data and /training-profile show the person: read it with the session check, in one statement.
+    callerViews: { getMe: 'person', getUserData: 'person', getTrainingProfile: 'person' },
     rateLimiters: {
       auth: limiter('auth', config.authRateLimit, 60),
       refresh: limiter('refresh', config.refreshRateLimit, 60),

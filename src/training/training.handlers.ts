@@ -5,7 +5,8 @@ import type { TrainingService } from './training.service.js';
 export function createTrainingHandlers(service: TrainingService) {
   return {
     getTrainingProfile: async ({ auth }) => {
-      const { profile, etag, ...rest } = await service.get(auth.userId);
+      if (!auth.person) throw new Error('getTrainingProfile needs the person caller view');
+      const { profile, etag, ...rest } = await service.get(auth.person);
       return { status: 200, headers: { ETag: etag }, body: { training_profile: profile, ...rest } };
     },
 

@@ -5,7 +5,7 @@ import { type Db, type Trx, transaction } from '../db/db.js';
 import { Errors } from '../errors.js';
 import { type Precondition, personTag } from '../preconditions.js';
 import type { SurveyService } from '../survey/survey.service.js';
-import type { UsersRepository } from '../users/users.repository.js';
+import type { Units, UsersRepository } from '../users/users.repository.js';
 import { derivedOf, displayOf } from './body-metrics.js';
 import type { StoredTrainingProfile, TrainingRecord, TrainingRepository } from './training.repository.js';
 
@@ -50,6 +50,13 @@ function withSummary(profile: StoredTrainingProfile, patch: SummaryPatch): Store
   };
 }
 
+/** What GET /training-profile needs of the caller, as the session check reads it ('person' view). */
+export interface KnownPerson {
+  user: { dataVersion: number };
+  settings: { units: Units };
+  training: TrainingRecord | undefined;
+}
+
 export type TrainingService = ReturnType<typeof createTrainingService>;
 
 export function createTrainingService(deps: { db: Db; training: TrainingRepository; users: UsersRepository; survey: SurveyService; clock: Clock }) {
@@ -84,8 +91,7 @@ export function createTrainingService(deps: { db: Db; training: TrainingReposito
   const current = async (userId: number, exec: Db | Trx = db) => orDefaults(await training.find(userId, exec));
 
   /** The questionnaire as the API shows it: with what is derived from it, in the user's units, and the ETag of its version. */
-  async function view(userId: number, profile: StoredTrainingProfile, updatedAt: number | undefined, dataVersion: number) {
-    const { units } = await users.getSettings(userId);
+  function view(profile: StoredTrainingProfile, updatedAt: number | undefined, dataVersion: number, units: Units) {
     return {
       profile,
       metadata: metadataOf(updatedAt),
@@ -96,11 +102,13 @@ export function createTrainingService(deps: { db: Db; training: TrainingReposito
   }
 
   return {
-    /** The stored questionnaire, or the defaults with `last_updated: null` before the first one. */
-    async get(userId: number) {
-      const [{ profile, updatedAt }, user] = await Promise.all([current(userId), users.findById(userId)]);
-      if (!user) throw Errors.accountNotFound();
-      return view(userId, profile, updatedAt, user.dataVersion);
+    /**
+     * The stored questionnaire, or the defaults with `last_updated: null` before the first one,
+     * of the person the caller's authentication read (with the session check, in one statement).
+     */
+    async get(person: KnownPerson) {
+      const { profile, updatedAt } = await orDefaults(person.training);
+      return view(profile, updatedAt, person.user.dataVersion, person.settings.units);
     },
 
     /**
@@ -110,16 +118,16 @@ export function createTrainingService(deps: { db: Db; training: TrainingReposito
     async replace(userId: number, input: TrainingProfileInput, precondition?: Precondition) {
       const profile: StoredTrainingProfile = { ...input, preferences: { ...input.preferences, equipment: input.preferences.equipment ?? [] } };
       const now = clock();
-      const version = await transaction(db, async (trx) => {
+      const { version, units } = await transaction(db, async (trx) => {
         // The user's row lock orders this write with summary updates from POST /user-data.
         const user = await users.lockById(userId, trx);
         if (!user) throw Errors.accountNotFound();
         if (precondition && !precondition.matches(personTag(user.dataVersion))) throw Errors.preconditionFailed();
         await training.save(userId, profile, now, trx);
         if (!(await users.bumpDataVersion(userId, precondition && user.dataVersion, trx))) throw Errors.preconditionFailed();
-        return user.dataVersion + 1;
+        return { version: user.dataVersion + 1, units: (await users.getSettings(userId, trx)).units };
       });
-      return view(userId, profile, now, version);
+      return view(profile, now, version, units);
     },
 
     /** The summary view (/me, /user-data) of a stored questionnaire (or the defaults), and when it was written. */
