@@ -235,13 +235,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   // With TRUST_PROXY=N, ctx.ip is the address N hops from the right of X-Forwarded-For, never
   // the left-most (client-chosen) one.
   const koa = new Koa({ proxy: config.trustProxy > 0, maxIpsCount: config.trustProxy });
-  koa.use(observeRequests(logger, metrics.observe));
-  koa.use(async (ctx, next) => {
-    // While shutting down, no connection is kept alive: a client must not send its next
-    // request on a socket the server is about to close.
-    if (shuttingDown) ctx.set('Connection', 'close');
-    await next();
-  });
+  koa.use(observeRequests({ logger, answered: metrics.observe, isShuttingDown: () => shuttingDown }));
   // CORS is off unless CORS_ORIGINS lists the browser origins allowed to call the API.
   if (config.corsOrigins.length > 0) {
     const allowed = new Set(config.corsOrigins);
@@ -252,7 +246,6 @@ export async function createApp(deps: AppDeps): Promise<App> {
       }),
     );
   }
-  koa.use(errorMiddleware(logger));
   // Operations first: most requests end at the dispatch Map without trying the docs routes.
   koa.use(routes.dispatch);
   koa.use(createDocsRouter().routes());
