@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Caller, CallerView } from '../caller.js';
 import type { Db, Executor } from '../db/db.js';
+import { preparedRead } from '../db/prepared.js';
 import { toUser, type UserRow } from '../users/users.repository.js';
 
 export interface Session {
@@ -85,6 +86,19 @@ export function createSessionsRepository(db: Db, personQuery: PersonQuery) {
   const refreshable = (exec: Executor) =>
     exec<RefreshableRow>('sessions').join('users', 'users.id', 'sessions.user_id').select('sessions.*', 'users.account_status');
   const active = (exec: Executor, now: number) => exec<SessionRow>('sessions').whereNull('sessions.revoked_at').andWhere('sessions.expires_at', '>', now);
+  // The session check runs on every authenticated request: its statements are built once.
+  const CALLER_VALUES = ['id', 'userId', 'now'] as const;
+  type CallerValue = (typeof CALLER_VALUES)[number];
+  const callerQuery = (m: Record<CallerValue, string>) =>
+    db('sessions')
+      .whereNull('sessions.revoked_at')
+      .andWhere('sessions.expires_at', '>', m.now)
+      .andWhere('sessions.id', m.id)
+      .andWhere('sessions.user_id', m.userId)
+      .join('users', 'users.id', 'sessions.user_id')
+      .andWhere('users.account_status', 'active');
+  const callerAsPerson = preparedRead<CallerValue, unknown>(db, CALLER_VALUES, (m) => personQuery.join(callerQuery(m)).first([...personQuery.columns]));
+  const callerAsAccount = preparedRead<CallerValue, UserRow>(db, CALLER_VALUES, (m) => callerQuery(m).first('users.*'));
   return {
     async insert(session: NewSession, exec: Executor = db): Promise<void> {
       await exec('sessions').insert({
@@ -107,18 +121,14 @@ export function createSessionsRepository(db: Db, personQuery: PersonQuery) {
      * active or not this user's, or the user is gone or suspended.
      */
     async findCaller(id: string, userId: number, now: number, view: CallerView): Promise<Caller | undefined> {
-      const query = active(db, now)
-        .andWhere('sessions.id', id)
-        .andWhere('sessions.user_id', userId)
-        .join('users', 'users.id', 'sessions.user_id')
-        .andWhere('users.account_status', 'active');
+      const values = { id, userId, now };
       if (view === 'person') {
-        const row: unknown = await personQuery.join(query).first([...personQuery.columns]);
+        const [row] = await callerAsPerson(values);
         if (!row) return undefined;
         const person = personQuery.read(row);
         return { user: person.user, person };
       }
-      const row = await query.first<UserRow | undefined>('users.*');
+      const [row] = await callerAsAccount(values);
       return row && { user: toUser(row) };
     },
 
