@@ -40,7 +40,8 @@ const NO_INPUT: ValidInput = Object.freeze({ query: Object.freeze({}), params: O
  * The request check of one operation, with the validators openapi-backend compiled for it.
  *
  * When the operation takes no body and no query, path or cookie parameters, and the request has
- * no query string, only its headers can be wrong: they go straight to the compiled parameters
+ * no query string, only its headers can be wrong: when it sends none of the declared (optional)
+ * headers there is nothing to check, and otherwise they go straight to the compiled parameters
  * validator, with the object openapi-backend's own parsing would build (path and query empty,
  * cookies unchecked as none are declared). Everything else takes the documented
  * `validateRequest`, whose request parsing (qs, cookies, path templates) is most of the cost of
@@ -51,13 +52,18 @@ export function createRequestValidator(api: Api, operation: ApiOperation) {
   const failsAs = (operation as { 'x-validation-error'?: string })['x-validation-error'];
   if (failsAs !== undefined && failsAs !== 'invalid_user_id')
     throw new Error(`${operation.operationId}: x-validation-error "${failsAs}" is not one this service answers with`);
-  const headersOnly = !operation.requestBody && (operation.parameters ?? []).every((p) => 'in' in p && p.in === 'header');
+  const parameters = operation.parameters ?? [];
+  const headersOnly = !operation.requestBody && parameters.every((p) => 'in' in p && p.in === 'header');
+  // Other headers are allowed, so while none of the declared ones is sent, nothing can fail.
+  const declaredHeaders = parameters.flatMap((p) => ('in' in p && p.in === 'header' ? [{ name: p.name.toLowerCase(), required: p.required === true }] : []));
+  const canSkipHeaders = declaredHeaders.every((h) => !h.required);
   const validators = api.validator.getRequestValidatorsForOperation(operation.operationId as string) as ValidateFunction[];
 
   const fail = (errors: ErrorObject[]) => (failsAs === 'invalid_user_id' ? Errors.invalidUserId : Errors.invalidRequest)(toFieldErrors(errors));
 
   return (ctx: Context, body: unknown): ValidInput => {
     if (headersOnly && ctx.querystring === '') {
+      if (canSkipHeaders && declaredHeaders.every((h) => ctx.headers[h.name] === undefined)) return NO_INPUT;
       // A copy: the parameters validator coerces types in place.
       const parameters = { path: {}, query: {}, header: { ...ctx.headers }, cookie: {} };
       for (const validate of validators) {
