@@ -1,5 +1,4 @@
-// Writes the results section of docs/benchmarks.md from a results file, with a bar chart of
-// the targets (vega-lite, rendered as SVG): node --import tsx bench/report.ts bench/results/<file>.json
+// A results file's section of docs/benchmarks.md, with a bar chart of the targets (vega-lite, as SVG): node --import tsx bench/report.ts <file>
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as vega from 'vega';
@@ -7,35 +6,15 @@ import * as vl from 'vega-lite';
 import { PROJECT_ROOT } from '../src/paths.js';
 
 type Group = Record<string, { rps: number; cpuUs: number; p99: number }>;
-type Results = Partial<{
-  survey: Group;
-  me: Group;
-  login: { ratio: number; rps: number; cpuUs: number; rounds: { ceiling: number }[] };
-  spec: Group;
-  log: { page: Group; me: Group };
-  users: { small: number; large: number; before: { me: Group; login: Group }; after: { me: Group; login: Group } };
-  memory: { rssMb: number[]; seconds: number };
-}>;
-interface Target {
-  name: string;
-  rps?: number;
-  cpu?: number;
-  goal: number;
-}
-
+type Target = { name: string; rps?: number; cpu?: number; goal: number };
 const f2 = (x?: number) => (x === undefined ? '—' : x.toFixed(2));
 /** Ours over theirs in req/s, and theirs over ours in CPU per request (1 = as cheap). */
 const vs = (name: string, goal: number, ours?: Group[string], theirs?: Group[string]): Target =>
   ours && theirs ? { name, goal, rps: ours.rps / theirs.rps, cpu: theirs.cpuUs / ours.cpuUs } : { name, goal };
-
-function targets(r: Results): Target[] {
-  const grown = (k: 'me' | 'login', label: string) =>
-    vs(
-      `${label}, ${r.users?.large.toLocaleString('en')} users vs ${r.users?.small.toLocaleString('en')}`,
-      0.9,
-      r.users?.after[k].service,
-      r.users?.before[k].service,
-    );
+/** The targets from a results file's `results` (bench/run.ts: a Group per set of compared servers), for the cases that ran. */
+function targets(r: Record<string, any>): Target[] {
+  const sizes = `${r.users?.large.toLocaleString('en')} users vs ${r.users?.small.toLocaleString('en')}`;
+  const grown = (k: 'me' | 'login', label: string) => vs(`${label}, ${sizes}`, 0.9, r.users?.after[k].service, r.users?.before[k].service);
   return [
     vs('GET /survey-data vs bare Koa', 0.9, r.survey?.service, r.survey?.koa),
     vs('GET /me vs the authenticated-read floor', 0.8, r.me?.service, r.me?.floor),
@@ -53,50 +32,36 @@ function targets(r: Results): Target[] {
 }
 
 const met = (t: Target) => (Math.min(t.rps ?? 0, t.cpu ?? Infinity) >= t.goal ? 'yes' : 'no');
-const table = (title: string, g?: Group) =>
-  g
-    ? [
-        `| ${title} | req/s | server CPU µs/req | p99 ms |`,
-        '| --- | ---: | ---: | ---: |',
-        ...Object.entries(g).map(([n, x]) => `| ${n} | ${Math.round(x.rps)} | ${Math.round(x.cpuUs)} | ${x.p99} |`),
-        '',
-      ]
-    : [];
+function table(title: string, g?: Group): string[] {
+  if (!g) return [];
+  const rows = Object.entries(g).map(([n, x]) => `| ${n} | ${Math.round(x.rps)} | ${Math.round(x.cpuUs)} | ${x.p99} |`);
+  return [`| ${title} | req/s | server CPU µs/req | p99 ms |`, '| --- | ---: | ---: | ---: |', ...rows, ''];
+}
 
 async function chart(list: Target[], file: string): Promise<void> {
-  const values = list.flatMap((t) => [
-    { target: t.name, measure: 'req/s', ratio: t.rps },
-    { target: t.name, measure: 'CPU per request', ratio: t.cpu },
-  ]);
-  const bars = {
-    y: { field: 'target', type: 'nominal', sort: null, title: null, axis: { labelLimit: 360 } },
-    yOffset: { field: 'measure' },
-    color: { field: 'measure', title: null },
-  } as const;
-  const spec: vl.TopLevelSpec = {
-    width: 420,
-    data: { values: values.filter((v) => v.ratio !== undefined) },
-    layer: [
-      { mark: 'bar', encoding: { ...bars, x: { field: 'ratio', type: 'quantitative', title: 'ratio (1 = as fast, or as cheap)' } } },
-      { mark: { type: 'rule', strokeDash: [4, 4] }, encoding: { x: { datum: 1 } } },
-    ],
-  };
+  const bar = (t: Target, measure: string, ratio?: number) => ({ target: t.name, measure, ratio });
+  const values = list.flatMap((t) => [bar(t, 'req/s', t.rps), bar(t, 'CPU per request', t.cpu)]).filter((v) => v.ratio !== undefined);
+  const y = { field: 'target', type: 'nominal', sort: null, title: null, axis: { labelLimit: 360 } } as const;
+  const x = { field: 'ratio', type: 'quantitative', title: 'ratio (1 = as fast, or as cheap)' } as const;
+  const bars = { mark: 'bar', encoding: { y, yOffset: { field: 'measure' }, color: { field: 'measure', title: null }, x } } as const;
+  const atOne = { mark: { type: 'rule' as const, strokeDash: [4, 4] }, encoding: { x: { datum: 1 } } };
+  const spec: vl.TopLevelSpec = { width: 420, data: { values }, layer: [bars, atOne] };
   writeFileSync(file, await new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' }).toSVG());
 }
 
 /** Goal: at most 100 MB at the peak of a load, and flat (the last load ends within 10% of the first). */
 function memoryLine(rss: number[], seconds: number): string {
-  const peaks = [rss[1], rss[3], rss[5]] as number[];
-  const met = Math.max(...peaks) <= 100 && (rss[6] as number) <= (rss[2] as number) * 1.1 ? 'met' : 'not met';
+  const met = Math.max(rss[1]!, rss[3]!, rss[5]!) <= 100 && rss[6]! <= rss[2]! * 1.1 ? 'met' : 'not met';
   return `Resident memory, MB: ${rss[0]} idle; peak and after, for each of three ${seconds} s loads of GET /survey-data and GET /me at once: ${rss.slice(1).join(', ')} (goal: at most 100 at the peak, flat across the loads: ${met}).`;
 }
+const loginLine = ({ rps, cpuUs, rounds }: { rps: number; cpuUs: number; rounds: { ceiling: number }[] }) =>
+  `POST /login: ${Math.round(rps)}/s, ${Math.round(cpuUs)} µs CPU each; argon2 ceiling per round: ${rounds.map((x) => Math.round(x.ceiling)).join(', ')}/s.`;
 
 export async function writeReport(file: string): Promise<void> {
   const { date, db, options: o, machine: m, loadavg, results: r } = JSON.parse(readFileSync(file, 'utf8'));
   const kind = db.startsWith('SQLite') ? 'sqlite' : 'mysql';
   const list = targets(r);
   await chart(list, join(PROJECT_ROOT, 'docs', `benchmarks-${kind}.svg`));
-  const rss = (r as Results).memory?.rssMb.map(Math.round);
   const lines = [
     `## ${kind === 'mysql' ? 'MySQL / MariaDB (`npm run bench`)' : 'SQLite (`npm run bench -- --db sqlite`)'}`,
     '',
@@ -114,13 +79,8 @@ export async function writeReport(file: string): Promise<void> {
     ...table('GET /survey-data by spec size', r.spec),
     ...table('GET /workouts by log size', r.log?.page),
     ...table('GET /me by log size', r.log?.me),
-    ...(r.login
-      ? [
-          `POST /login: ${Math.round(r.login.rps)}/s, ${Math.round(r.login.cpuUs)} µs CPU each; argon2 ceiling per round: ${r.login.rounds.map((x: { ceiling: number }) => Math.round(x.ceiling)).join(', ')}/s.`,
-          '',
-        ]
-      : []),
-    ...(rss ? [memoryLine(rss, r.memory.seconds), ''] : []),
+    ...(r.login ? [loginLine(r.login), ''] : []),
+    ...(r.memory ? [memoryLine(r.memory.rssMb.map(Math.round), r.memory.seconds), ''] : []),
   ];
   const docs = join(PROJECT_ROOT, 'docs', 'benchmarks.md');
   const [head, rest] = readFileSync(docs, 'utf8').split(`<!-- bench:${kind}:start -->`);
@@ -128,5 +88,4 @@ export async function writeReport(file: string): Promise<void> {
   if (head === undefined || tail === undefined) throw new Error(`docs/benchmarks.md has no bench:${kind} markers`);
   writeFileSync(docs, `${head}<!-- bench:${kind}:start -->\n${lines.join('\n')}<!-- bench:${kind}:end -->${tail}`);
 }
-
 if (process.argv[1]?.endsWith('report.ts') && process.argv[2]) await writeReport(process.argv[2]);

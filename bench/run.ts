@@ -1,9 +1,6 @@
 // npm run bench [-- --db mysql|sqlite] [--rounds 5] [--duration 5] [--connections 32] [--only survey,me,...] [--quick] [--profile]
-// Loads the service as deployed (dist/src/server.js, NODE_ENV=production, LOG_LEVEL=info, logs
-// to a file) beside its baselines and peers with autocannon, each group of compared servers
-// interleaved round by round (every other round reversed); writes bench/results/<date>-<db>.json
-// and from it docs/benchmarks.md (bench/report.ts). --quick: every case once, briefly, printed
-// only. --profile: a CPU profile of the service in bench/profiles/ (DevTools, speedscope).
+// Loads the service as deployed beside its baselines and peers (autocannon, rounds interleaved, every other one reversed); writes the results
+// (bench/results/<date>-<db>.json) and docs/benchmarks.md. --quick: every case once, briefly, printed only. --profile: the service's CPU profile.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,42 +11,25 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { SMTPServer } from 'smtp-server';
 import { PROJECT_ROOT } from '../src/paths.js';
-import { openDatabase } from './database.js';
 import { writeReport } from './report.js';
-import { seedFiller, seedUsers, seedWorkouts } from './seed.js';
+import { openDatabase, seedFiller, seedUsers, seedWorkouts } from './seed.js';
 
+const ALL_CASES = 'survey,me,login,spec,log,users,memory';
+const text = (fallback: string) => ({ type: 'string', default: fallback }) as const;
+const flag = { type: 'boolean', default: false } as const;
 const { values: opts } = parseArgs({
-  options: {
-    db: { type: 'string', default: 'mysql' },
-    rounds: { type: 'string', default: '5' },
-    duration: { type: 'string', default: '5' },
-    connections: { type: 'string', default: '32' },
-    only: { type: 'string', default: 'survey,me,login,spec,log,users,memory' },
-    quick: { type: 'boolean', default: false },
-    profile: { type: 'boolean', default: false },
-  },
+  options: { db: text('mysql'), rounds: text('5'), duration: text('5'), connections: text('32'), only: text(ALL_CASES), quick: flag, profile: flag },
 });
 const { quick } = opts;
 const [ROUNDS, SECONDS, CONNECTIONS] = [quick ? 1 : Number(opts.rounds), quick ? 1 : Number(opts.duration), Number(opts.connections)];
 const cases = new Set(opts.only.split(','));
 const logDir = mkdtempSync(join(os.tmpdir(), 'bench-logs-'));
 const log = (message: string) => console.error(`[bench] ${message}`);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] as number;
-
-interface Server {
-  name: string;
-  url: string;
-  pid: number;
-  stop: () => void;
-}
-interface Request {
-  method: 'GET' | 'POST';
-  path: string;
-  /** The i-th request's headers and body (loads rotate over users). */
-  next?: (i: number) => { headers?: Record<string, string>; body?: string };
-}
+const median = <T>(rows: T[], key: keyof T) => rows.map((row) => row[key] as number).sort((a, b) => a - b)[Math.floor((rows.length - 1) / 2)] as number;
+type Server = { name: string; url: string; pid: number; stop: () => void };
+/** `next`: the i-th request's headers and body (loads rotate over users). */
+type Request = { method: 'GET' | 'POST'; path: string; next?: (i: number) => { headers?: Record<string, string>; body?: string } };
 type Sample = { rps: number; cpuUs: number; p99: number };
-
 const freePort = () =>
   new Promise<number>((resolve) => {
     const probe = createServer().listen(0, '127.0.0.1', () => {
@@ -57,25 +37,7 @@ const freePort = () =>
       probe.close(() => resolve(port));
     });
   });
-const answers = (url: string) =>
-  fetch(url).then(
-    () => true,
-    () => false,
-  );
-
-/** Starts node with `args`, its output in a log file, and waits until it accepts connections. */
-async function start(name: string, args: string[], env: Record<string, string>): Promise<Server> {
-  const port = await freePort();
-  const out = openSync(join(logDir, `${name}.log`), 'a');
-  const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', out, out] });
-  const url = `http://127.0.0.1:${port}`;
-  for (let waited = 0; !(await answers(url)); waited += 100) {
-    if (child.exitCode !== null || waited > 60_000) throw new Error(`${name} did not start; see ${logDir}/${name}.log`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { name, url, pid: child.pid as number, stop: () => child.kill('SIGTERM') };
-}
-
+const answers = async (url: string) => Boolean(await fetch(url).catch(() => undefined));
 /** CPU time (user + system, every thread) a process has used, µs, from clock ticks of 10 ms; its resident memory, MB. */
 const cpuMicros = (pid: number) => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
@@ -90,20 +52,16 @@ async function load(server: Server, req: Request, seconds: number): Promise<Samp
     const extra = req.next?.(i++) ?? {};
     return { ...r, headers: { ...r.headers, 'content-type': 'application/json', ...extra.headers }, body: extra.body };
   };
-  const result = await autocannon({
-    url: server.url,
-    connections: CONNECTIONS,
-    duration: seconds,
-    requests: [{ method: req.method, path: req.path, setupRequest }],
-  });
+  const requests = [{ method: req.method, path: req.path, setupRequest }];
+  const result = await autocannon({ url: server.url, connections: CONNECTIONS, duration: seconds, requests });
   const used = cpuMicros(server.pid) - cpu;
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${server.name} ${req.path}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return { rps: result.requests.total / result.duration, cpuUs: used / result.requests.total, p99: result.latency.p99 };
 }
-
 const warmed = new Set<string>();
 /** Each server loaded ROUNDS times, interleaved, after a warm-up: per server the medians and every round. */
 async function compare(group: [Server, Request][]) {
+  log(`${group.map(([s]) => s.name).join(', ')}: ${group[0]?.[1].path}`);
   const samples = new Map<string, Sample[]>(group.map(([s]) => [s.name, []]));
   for (const [server, req] of group.filter(([s, r]) => !warmed.has(`${s.name} ${r.path}`))) {
     await load(server, req, quick ? 1 : 3);
@@ -112,8 +70,7 @@ async function compare(group: [Server, Request][]) {
   for (let round = 0; round < ROUNDS; round++) {
     for (const [server, req] of round % 2 ? [...group].reverse() : group) samples.get(server.name)?.push(await load(server, req, SECONDS));
   }
-  const of = (s: Sample[], k: keyof Sample) => median(s.map((x) => x[k]));
-  return Object.fromEntries([...samples].map(([name, s]) => [name, { rps: of(s, 'rps'), cpuUs: of(s, 'cpuUs'), p99: of(s, 'p99'), rounds: s }]));
+  return Object.fromEntries([...samples].map(([name, s]) => [name, { rps: median(s, 'rps'), cpuUs: median(s, 'cpuUs'), p99: median(s, 'p99'), rounds: s }]));
 }
 
 const startedAt = new Date();
@@ -130,78 +87,56 @@ const env = {
 };
 const results: Record<string, unknown> = {};
 const servers: Server[] = [];
-// Interrupted or not, the servers go with the run.
-process.once('exit', () => {
-  for (const s of servers) s.stop();
-});
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
-const started = async (name: string, script: string, extra: Record<string, string> = {}) => {
-  const node = script.endsWith('.ts') ? ['--import', 'tsx', script] : [...(opts.profile ? ['--cpu-prof', '--cpu-prof-dir', 'bench/profiles'] : []), script];
-  servers.push(await start(name, node, { ...env, ...extra }));
-  return servers[servers.length - 1] as Server;
-};
+
+/** Starts node on `script` (profiled if asked, when it is the built service), its output in a log file, and waits until it accepts connections. */
+async function start(name: string, script: string, extra: Record<string, string> = {}): Promise<Server> {
+  const port = await freePort();
+  const out = openSync(join(logDir, `${name}.log`), 'a');
+  const args = script.endsWith('.ts') ? ['--import', 'tsx', script] : [...(opts.profile ? ['--cpu-prof', '--cpu-prof-dir', 'bench/profiles'] : []), script];
+  const childEnv = { ...process.env, ...env, ...extra, PORT: String(port) };
+  const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, env: childEnv, stdio: ['ignore', out, out] });
+  const server = { name, url: `http://127.0.0.1:${port}`, pid: child.pid as number, stop: () => child.kill('SIGTERM') };
+  servers.push(server);
+  process.once('exit', server.stop); // interrupted or not, the servers go with the run
+  for (let waited = 0; !(await answers(server.url)); waited += 100) {
+    if (child.exitCode !== null || waited > 60_000) throw new Error(`${name} did not start; see ${logDir}/${name}.log`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return server;
+}
+
 try {
-  const service = await started('service', 'dist/src/server.js');
+  const service = await start('service', 'dist/src/server.js');
   const users = await seedUsers(service.url, db.exec, quick ? 5 : 20);
   const as = (token: string | undefined) => ({ headers: { authorization: `Bearer ${token}` } });
   const survey: Request = { method: 'GET', path: '/api/v1/survey-data' };
   const me: Request = { method: 'GET', path: '/api/v1/me', next: (i) => as(users.tokens[i % users.tokens.length]) };
   const body = (i: number) => JSON.stringify({ username: users.usernames[i % users.usernames.length], password: users.password });
   const login: Request = { method: 'POST', path: '/api/v1/login', next: (i) => ({ body: body(i) }) };
-  const peers =
-    cases.has('survey') || cases.has('me') ? [await started('express', 'bench/peers/express.ts'), await started('fastify', 'bench/peers/fastify.ts')] : [];
-  if (cases.has('survey')) {
-    log('GET /survey-data: the service, bare Koa, express, fastify');
-    results.survey = await compare([service, await started('koa', 'bench/servers/koa.ts'), ...peers].map((s) => [s, survey]));
-  }
-  if (cases.has('me')) {
-    log('GET /me: the service, the floor, express, fastify');
-    results.me = await compare([service, await started('floor', 'bench/servers/floor.ts'), ...peers].map((s) => [s, me]));
-  }
+  const peer = (name: string) => start(name, `bench/peers/${name}.ts`);
+  const peers = cases.has('survey') || cases.has('me') ? [await peer('express'), await peer('fastify')] : [];
+  if (cases.has('survey')) results.survey = await compare([service, await start('koa', 'bench/servers/koa.ts'), ...peers].map((s) => [s, survey]));
+  if (cases.has('me')) results.me = await compare([service, await start('floor', 'bench/servers/floor.ts'), ...peers].map((s) => [s, me]));
   if (cases.has('login')) {
     log('POST /login, each round beside argon2 with every core verifying');
+    const argon2 = ['--import', 'tsx', 'bench/servers/argon2.ts'];
     const rounds = [];
     for (let round = 0; round < ROUNDS; round++) {
-      const argon2 = execFileSync(process.execPath, ['--import', 'tsx', 'bench/servers/argon2.ts'], {
-        cwd: PROJECT_ROOT,
-        env: { ...process.env, SECONDS: quick ? '1' : '2' },
-      });
-      const ceiling = JSON.parse(argon2.toString());
+      const ceiling = JSON.parse(execFileSync(process.execPath, argon2, { cwd: PROJECT_ROOT, env: { ...process.env, SECONDS: quick ? '1' : '2' } }).toString());
       const sample = await load(service, login, SECONDS);
       rounds.push({ ...sample, ceiling: ceiling.rps, ceilingCpuUs: ceiling.cpuUs, ratio: sample.rps / ceiling.rps });
     }
-    results.login = { ratio: median(rounds.map((r) => r.ratio)), rps: median(rounds.map((r) => r.rps)), cpuUs: median(rounds.map((r) => r.cpuUs)), rounds };
+    results.login = { ratio: median(rounds, 'ratio'), rps: median(rounds, 'rps'), cpuUs: median(rounds, 'cpuUs'), rounds };
   }
-  if (cases.has('spec')) {
-    log('GET /survey-data: the service on openapi.yaml and on it padded to 200 operations');
-    const small = await started('service-21', 'bench/servers/service.ts');
-    results.spec = await compare([small, await started('service-200', 'bench/servers/service.ts', { PADDED: '1' })].map((s) => [s, survey]));
-  }
+  const onSpec = (name: string, extra?: Record<string, string>) => start(name, 'bench/servers/service.ts', extra);
+  if (cases.has('spec')) results.spec = await compare([await onSpec('service-21'), await onSpec('service-200', { PADDED: '1' })].map((s) => [s, survey]));
   if (cases.has('log')) {
-    log('GET /workouts and GET /me: a user with 10 000 workouts, one a day, and one with 30');
     const athletes = await seedUsers(service.url, db.exec, 2, 'athlete');
-    const token = (i: number) => athletes.tokens[i] as string;
-    for (const [i, count] of [30, 10_000].entries()) {
-      await seedWorkouts(db.exec, athletes.usernames[i] as string, count - 1, Date.now() - 86_400_000);
-      // The newest one through the API, which keeps the log's summary as every write does.
-      const workout = JSON.stringify({ type: 'running', started_at: new Date().toISOString(), duration_min: 30 });
-      await fetch(`${service.url}/api/v1/workouts`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...as(token(i)).headers },
-        body: workout,
-      });
-    }
-    const pair = (path: string) =>
-      compare([
-        [
-          { ...service, name: '30 workouts' },
-          { method: 'GET', path, next: () => as(token(0)) },
-        ],
-        [
-          { ...service, name: '10 000 workouts' },
-          { method: 'GET', path, next: () => as(token(1)) },
-        ],
-      ]);
+    for (const [i, count] of [30, 10_000].entries()) await seedWorkouts(service.url, db.exec, athletes.usernames[i]!, athletes.tokens[i]!, count);
+    const read = (path: string, i: number): Request => ({ method: 'GET', path, next: () => as(athletes.tokens[i]) });
+    const athlete = (i: number, name: string, path: string): [Server, Request] => [{ ...service, name }, read(path, i)];
+    const pair = (path: string) => compare([athlete(0, '30 workouts', path), athlete(1, '10 000 workouts', path)]);
     results.log = { page: await pair('/api/v1/workouts'), me: await pair('/api/v1/me') };
   }
   if (cases.has('users')) {
@@ -216,13 +151,11 @@ try {
     log('resident memory of the service: idle, then the peak during and the figure after each of three mixed loads');
     const [seconds, rss] = [quick ? 2 : 60, [rssMb(service.pid)]];
     for (let i = 0; i < 3; i++) {
-      let peak = 0;
-      const sampler = setInterval(() => {
-        peak = Math.max(peak, rssMb(service.pid));
-      }, 500);
+      const during: number[] = [];
+      const sampler = setInterval(() => during.push(rssMb(service.pid)), 500);
       await Promise.all([load(service, survey, seconds), load(service, me, seconds)]);
       clearInterval(sampler);
-      rss.push(peak, rssMb(service.pid));
+      rss.push(Math.max(0, ...during), rssMb(service.pid));
     }
     results.memory = { rssMb: rss, seconds };
   }

@@ -1,20 +1,16 @@
-// fastify 5 + fastify-openapi-glue (routes and request schemas from openapi.yaml), with
-// fastify's own request log: fastify's contract-first route, serving GET /survey-data (the
-// service's bytes) and GET /me (the service's statements).
+// fastify 5 + fastify-openapi-glue (routes and request schemas from openapi.yaml) with its own request log: fastify's contract-first route.
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import openapiGlue from 'fastify-openapi-glue';
 import { SPEC_PATH } from '../../src/paths.js';
 import { surveyBytes } from '../spec.js';
-import { bearerVerifier, openQueries } from './queries.js';
+import { openQueries } from './queries.js';
 
 const bytes = surveyBytes();
-const db = await openQueries(process.env.DATABASE_URL ?? '');
-const verify = bearerVerifier(process.env.JWT_SECRET ?? '');
+const db = await openQueries(process.env.DATABASE_URL ?? '', process.env.JWT_SECRET ?? '');
 const handlers = {
   getSurveyData: async (_req: FastifyRequest, reply: FastifyReply) => reply.type('application/json').send(bytes),
   getMe: async (req: FastifyRequest, reply: FastifyReply) => {
-    const caller = await verify(req.headers.authorization);
-    const me = caller && (await db.me(caller.sessionId, caller.userId));
+    const me = await db.me(req.headers.authorization);
     return me ? reply.send(me) : reply.code(401).send({ code: 401, text: 'Unauthorized' });
   },
 };

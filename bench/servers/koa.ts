@@ -1,5 +1,4 @@
-// Bare Koa + @koa/router answering GET /survey-data with the service's bytes: no validation, no
-// log. The ceiling for GET /survey-data.
+// Bare Koa + @koa/router answering GET /survey-data with the service's bytes: no validation, no log. The ceiling for GET /survey-data.
 import Router from '@koa/router';
 import Koa from 'koa';
 import { surveyBytes } from '../spec.js';

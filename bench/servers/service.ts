@@ -1,5 +1,4 @@
-// The service built as src/server.ts builds it, on openapi.yaml or, with PADDED=1, on the spec
-// padded to 200 operations (the cost of dispatch in the size of the spec).
+// The service as src/server.ts builds it, on openapi.yaml or, with PADDED=1, on it padded to 200 operations (the cost of dispatch in the spec's size).
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createDb } from '../../src/db/db.js';
