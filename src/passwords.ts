@@ -1,21 +1,31 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { hash, verify } from '@node-rs/argon2';
+import { createGate } from './gate.js';
 
 // OWASP's argon2id parameters (m=19 MiB, t=2, p=1); the library's own defaults are weaker.
 // argon2id is the library's default algorithm; a test checks the stored hash's prefix.
 export const ARGON2_OPTIONS = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
 
 /**
+ * At most one hash or verify per core at a time; the rest wait their turn. Left to itself,
+ * every login in flight takes a thread of libuv's pool (4 by default): on 2 cores that is 4
+ * verifies sharing 2 cores and their caches, each slower than alone, 19 MiB of memory each,
+ * and no thread left for file writes (the log) meanwhile.
+ */
+const hashing = createGate(availableParallelism());
+
+/**
  * Hashes a password off the event loop, in Unicode NFC form (NIST SP 800-63B): the same
  * password typed on two keyboards that compose accents differently is the same password.
  */
 export function hashPassword(password: string): Promise<string> {
-  return hash(password.normalize('NFC'), ARGON2_OPTIONS);
+  return hashing.run(() => hash(password.normalize('NFC'), ARGON2_OPTIONS));
 }
 
 async function matches(passwordHash: string, password: string): Promise<boolean> {
   try {
-    return await verify(passwordHash, password);
+    return await hashing.run(() => verify(passwordHash, password));
   } catch {
     return false;
   }
