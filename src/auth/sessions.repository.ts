@@ -85,14 +85,14 @@ export type SessionsRepository = ReturnType<typeof createSessionsRepository>;
 export function createSessionsRepository(db: Db, personQuery: PersonQuery) {
   const refreshable = (exec: Executor) =>
     exec<RefreshableRow>('sessions').join('users', 'users.id', 'sessions.user_id').select('sessions.*', 'users.account_status');
-  const active = (exec: Executor, now: number) => exec<SessionRow>('sessions').whereNull('sessions.revoked_at').andWhere('sessions.expires_at', '>', now);
+  // `now` is a marker instead of a time in a prepared read.
+  const active = (exec: Executor, now: number | string) =>
+    exec<SessionRow>('sessions').whereNull('sessions.revoked_at').andWhere('sessions.expires_at', '>', now);
   // The session check runs on every authenticated request: its statements are built once.
   const CALLER_VALUES = ['id', 'userId', 'now'] as const;
   type CallerValue = (typeof CALLER_VALUES)[number];
   const callerQuery = (m: Record<CallerValue, string>) =>
-    db('sessions')
-      .whereNull('sessions.revoked_at')
-      .andWhere('sessions.expires_at', '>', m.now)
+    active(db, m.now)
       .andWhere('sessions.id', m.id)
       .andWhere('sessions.user_id', m.userId)
       .join('users', 'users.id', 'sessions.user_id')
