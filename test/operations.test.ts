@@ -187,6 +187,14 @@ describe('CORS allow-list', () => {
     const answer = await service.call('GET', '/survey-data', { headers: { origin: 'https://app.example.com' } });
     expect(answer.headers.get('access-control-expose-headers')?.split(',')).toEqual(expect.arrayContaining(['ETag', 'Idempotent-Replayed']));
   });
+
+  it('when a request from an allowed origin fails, then the error answer is readable by the app too', async () => {
+    const denied = await service.call('GET', '/me', { headers: { origin: 'https://app.example.com', authorization: 'Bearer not-a-token' } });
+    expect(denied.status).toBe(401);
+    expect(denied.body).toMatchObject({ code: 401 });
+    expect(denied.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(denied.headers.get('vary')).toMatch(/origin/i);
+  });
 });
 
 describe('database pool exhausted', () => {
