@@ -14,7 +14,7 @@ const vs = (name: string, goal: number, ours?: Group[string], theirs?: Group[str
 /** The targets from a results file's `results` (bench/run.ts: a Group per set of compared servers), for the cases that ran. */
 function targets(r: Record<string, any>): Target[] {
   const sizes = `${r.users?.large.toLocaleString('en')} users vs ${r.users?.small.toLocaleString('en')}`;
-  const grown = (k: 'me' | 'login', label: string) => vs(`${label}, ${sizes}`, 0.9, r.users?.after[k].service, r.users?.before[k].service);
+  const grown = (k: 'me' | 'login', label: string) => vs(`${label}, ${sizes}`, 0.9, r.users?.[k].large, r.users?.[k].small);
   return [
     vs('GET /survey-data vs bare Koa', 0.9, r.survey?.service, r.survey?.koa),
     vs('GET /me vs the authenticated-read floor', 0.8, r.me?.service, r.me?.floor),

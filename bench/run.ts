@@ -80,6 +80,7 @@ const smtp = new SMTPServer({ authOptional: true, disabledCommands: ['STARTTLS']
 const smtpPort = await freePort();
 smtp.listen(smtpPort, '127.0.0.1');
 const db = await openDatabase(opts.db);
+const databases = [db];
 const env = {
   ...{ NODE_ENV: 'production', LOG_LEVEL: 'info', DATABASE_URL: db.url, HOST: '127.0.0.1', METRICS_PORT: '0', SMTP_URL: `smtp://127.0.0.1:${smtpPort}` },
   ...{ JWT_SECRET: randomBytes(48).toString('base64url'), DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64') },
@@ -111,9 +112,13 @@ try {
   const users = await seedUsers(service.url, db.exec, quick ? 5 : 20);
   const as = (token: string | undefined) => ({ headers: { authorization: `Bearer ${token}` } });
   const survey: Request = { method: 'GET', path: '/api/v1/survey-data' };
-  const me: Request = { method: 'GET', path: '/api/v1/me', next: (i) => as(users.tokens[i % users.tokens.length]) };
-  const body = (i: number) => JSON.stringify({ username: users.usernames[i % users.usernames.length], password: users.password });
-  const login: Request = { method: 'POST', path: '/api/v1/login', next: (i) => ({ body: body(i) }) };
+  /** GET /me and POST /login, rotating over the seeded users. */
+  const readsOf = ({ tokens, usernames, password }: typeof users): Record<'me' | 'login', Request> => ({
+    me: { method: 'GET', path: '/api/v1/me', next: (i) => as(tokens[i % tokens.length]) },
+    login: { method: 'POST', path: '/api/v1/login', next: (i) => ({ body: JSON.stringify({ username: usernames[i % usernames.length], password }) }) },
+  });
+  const reads = readsOf(users);
+  const { me, login } = reads;
   const peer = (name: string) => start(name, `bench/peers/${name}.ts`);
   const peers = cases.has('survey') || cases.has('me') ? [await peer('express'), await peer('fastify')] : [];
   if (cases.has('survey')) results.survey = await compare([service, await start('koa', 'bench/servers/koa.ts'), ...peers].map((s) => [s, survey]));
@@ -141,11 +146,15 @@ try {
   }
   if (cases.has('users')) {
     const [small, large] = quick ? [1_000, 10_000] : [1_000, 1_000_000];
-    log(`GET /me and POST /login with ${small} users, then with ${large}`);
+    // A second service on a database of its own, so that the two sizes are loaded interleaved.
+    const other = await openDatabase(opts.db);
+    databases.push(other);
+    const grown = await start('service-large', 'dist/src/server.js', { DATABASE_URL: other.url });
+    const grownReads = readsOf(await seedUsers(grown.url, other.exec, users.usernames.length));
     await seedFiller(db.exec, 0, small - users.usernames.length);
-    const before = { me: await compare([[service, me]]), login: await compare([[service, login]]) };
-    await seedFiller(db.exec, small, large - small);
-    results.users = { small, large, before, after: { me: await compare([[service, me]]), login: await compare([[service, login]]) } };
+    await seedFiller(other.exec, 0, large - users.usernames.length);
+    const pair = (k: 'me' | 'login') => compare([[{ ...service, name: 'small' }, reads[k]], [{ ...grown, name: 'large' }, grownReads[k]]]);
+    results.users = { small, large, me: await pair('me'), login: await pair('login') };
   }
   if (cases.has('memory')) {
     log('resident memory of the service: idle, then the peak during and the figure after each of three mixed loads');
@@ -162,7 +171,7 @@ try {
 } finally {
   for (const s of servers) s.stop();
   smtp.close();
-  await db.drop();
+  for (const d of databases) await d.drop();
 }
 
 const machine = { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version };
