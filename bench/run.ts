@@ -117,8 +117,9 @@ try {
     me: { method: 'GET', path: '/api/v1/me', next: (i) => as(tokens[i % tokens.length]) },
     login: { method: 'POST', path: '/api/v1/login', next: (i) => ({ body: JSON.stringify({ username: usernames[i % usernames.length], password }) }) },
   });
-  const reads = readsOf(users);
-  const { me, login } = reads;
+  const { me, login } = readsOf(users);
+  /** A server under another name in a comparison (the same process on other data). */
+  const named = (server: Server, name: string, req: Request): [Server, Request] => [{ ...server, name }, req];
   const peer = (name: string) => start(name, `bench/peers/${name}.ts`);
   const peers = cases.has('survey') || cases.has('me') ? [await peer('express'), await peer('fastify')] : [];
   if (cases.has('survey')) results.survey = await compare([service, await start('koa', 'bench/servers/koa.ts'), ...peers].map((s) => [s, survey]));
@@ -140,8 +141,7 @@ try {
     const athletes = await seedUsers(service.url, db.exec, 2, 'athlete');
     for (const [i, count] of [30, 10_000].entries()) await seedWorkouts(service.url, db.exec, athletes.usernames[i]!, athletes.tokens[i]!, count);
     const read = (path: string, i: number): Request => ({ method: 'GET', path, next: () => as(athletes.tokens[i]) });
-    const athlete = (i: number, name: string, path: string): [Server, Request] => [{ ...service, name }, read(path, i)];
-    const pair = (path: string) => compare([athlete(0, '30 workouts', path), athlete(1, '10 000 workouts', path)]);
+    const pair = (path: string) => compare([named(service, '30 workouts', read(path, 0)), named(service, '10 000 workouts', read(path, 1))]);
     results.log = { page: await pair('/api/v1/workouts'), me: await pair('/api/v1/me') };
   }
   if (cases.has('users')) {
@@ -153,7 +153,7 @@ try {
     const grownReads = readsOf(await seedUsers(grown.url, other.exec, users.usernames.length));
     await seedFiller(db.exec, 0, small - users.usernames.length);
     await seedFiller(other.exec, 0, large - users.usernames.length);
-    const pair = (k: 'me' | 'login') => compare([[{ ...service, name: 'small' }, reads[k]], [{ ...grown, name: 'large' }, grownReads[k]]]);
+    const pair = (k: 'me' | 'login') => compare([named(service, 'small', readsOf(users)[k]), named(grown, 'large', grownReads[k])]);
     results.users = { small, large, me: await pair('me'), login: await pair('login') };
   }
   if (cases.has('memory')) {
