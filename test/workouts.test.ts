@@ -37,6 +37,23 @@ describe.each(databases)('the training log on %s', (kind) => {
     expect(read.body).toEqual(res.body);
   });
 
+  it('when 16 deletes and replacements of unknown workouts arrive at once, from a user with no log and from one with a log, then every one is 404', async () => {
+    const fresh = await signedInUser(service);
+    const athlete = await signedInUser(service);
+    expect((await create(athlete.token, run)).status).toBe(201);
+    const answers = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => {
+        const { token } = i % 2 ? fresh : athlete;
+        return i % 4 < 2
+          ? service.call('DELETE', `/workouts/wrk_${900_000 + i}`, { token })
+          : service.call('PUT', `/workouts/wrk_${900_000 + i}`, { token, body: run });
+      }),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(16).fill(404));
+    expect(await countOf(athlete.token)).toBe(1);
+    expect(await countOf(fresh.token)).toBe(0);
+  });
+
   it('when only the required fields are sent, then the others are null; a start with an offset and milliseconds is stored in UTC to the second', async () => {
     const user = await signedInUser(service);
     const res = await create(user.token, { type: 'yoga_pilates', started_at: '2026-01-01T09:30:15.789+02:00', duration_min: 60 });

@@ -60,13 +60,21 @@ export function createSummariesRepository(db: Db) {
         .merge();
     },
 
-    /** Locks the user's summary row until the transaction ends (creating it first), so that writes of one log take turns. */
-    async lock(userId: number, exec: Executor): Promise<void> {
+    /**
+     * Locks the user's summary row until the transaction ends, so that writes of one log take
+     * turns; with `create`, makes the row first when there is none. False when there is none.
+     * A row that is there is locked without an insert: competing `INSERT IGNORE`s of it would
+     * each take a shared lock and deadlock on the way to the exclusive one.
+     */
+    async lock(userId: number, exec: Executor, create: boolean): Promise<boolean> {
+      const locked = async () => (await exec('workout_summaries').where({ user_id: userId }).forUpdate().first('user_id')) !== undefined;
+      const found = await locked();
+      if (found || !create) return found;
       await exec('workout_summaries')
         .insert({ user_id: userId, workouts_completed: 0, longest_streak_days: 0, time_zone: '', latest_run_days: 0 })
         .onConflict('user_id')
         .ignore();
-      await exec('workout_summaries').where({ user_id: userId }).forUpdate().first('user_id');
+      return locked();
     },
   };
 }

@@ -51,9 +51,14 @@ export function createWorkoutsService(deps: {
    * from the whole log: of concurrent writes of one log each counts every other's (on a
    * cluster the summary row is their write conflict).
    */
-  function changing<T>(userId: number, work: (trx: Trx) => Promise<T>): Promise<T> {
+  /**
+   * Runs a write of the log with its summary locked, then counts the summary again. `existing`:
+   * the write is to a workout that must exist, and a log without a summary has none (every
+   * write keeps one), so it is 404 before any row is made.
+   */
+  function changing<T>(userId: number, work: (trx: Trx) => Promise<T>, existing = false): Promise<T> {
     return transaction(db, async (trx) => {
-      await summaries.lock(userId, trx);
+      if (!(await summaries.lock(userId, trx, !existing))) throw Errors.workoutNotFound();
       const result = await work(trx);
       await recount(userId, await timeZoneOf(userId, trx), trx);
       return result;
@@ -106,19 +111,27 @@ export function createWorkoutsService(deps: {
     async replace(userId: number, id: number, fields: WorkoutFields, precondition?: Precondition): Promise<Workout> {
       const now = clock();
       const checked = checkStart(fields, now);
-      return changing(userId, async (trx) => {
-        const found = await workouts.find(userId, id, trx);
-        if (!found) throw Errors.workoutNotFound();
-        if (precondition && !precondition.matches(workoutTag(found.id, found.version))) throw Errors.preconditionFailed();
-        if (!(await workouts.replace(userId, id, checked, now, precondition && found.version, trx))) throw Errors.preconditionFailed();
-        return { ...found, ...checked, updatedAt: now, version: found.version + 1 };
-      });
+      return changing(
+        userId,
+        async (trx) => {
+          const found = await workouts.find(userId, id, trx);
+          if (!found) throw Errors.workoutNotFound();
+          if (precondition && !precondition.matches(workoutTag(found.id, found.version))) throw Errors.preconditionFailed();
+          if (!(await workouts.replace(userId, id, checked, now, precondition && found.version, trx))) throw Errors.preconditionFailed();
+          return { ...found, ...checked, updatedAt: now, version: found.version + 1 };
+        },
+        true,
+      );
     },
 
     async delete(userId: number, id: number): Promise<void> {
-      await changing(userId, async (trx) => {
-        if (!(await workouts.delete(userId, id, trx))) throw Errors.workoutNotFound();
-      });
+      await changing(
+        userId,
+        async (trx) => {
+          if (!(await workouts.delete(userId, id, trx))) throw Errors.workoutNotFound();
+        },
+        true,
+      );
     },
 
     /**
@@ -127,9 +140,7 @@ export function createWorkoutsService(deps: {
      * has no summary and keeps none.
      */
     async timeZoneChanged(userId: number, timeZone: string, trx: Trx): Promise<void> {
-      if (!(await summaries.find(userId, trx))) return;
-      await summaries.lock(userId, trx);
-      await recount(userId, timeZone, trx);
+      if (await summaries.lock(userId, trx, false)) await recount(userId, timeZone, trx);
     },
 
     /**
