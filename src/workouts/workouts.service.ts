@@ -49,16 +49,13 @@ export function createWorkoutsService(deps: {
   /**
    * Runs a write of the user's log with the summary row locked, then writes the summary anew
    * from the whole log: of concurrent writes of one log each counts every other's (on a
-   * cluster the summary row is their write conflict).
+   * cluster the summary row is their write conflict). A write to an `existing` workout finds
+   * none in a log without a summary (every write keeps one), so it is 404 before any row is
+   * made; only an `adding` write creates the summary row.
    */
-  /**
-   * Runs a write of the log with its summary locked, then counts the summary again. `existing`:
-   * the write is to a workout that must exist, and a log without a summary has none (every
-   * write keeps one), so it is 404 before any row is made.
-   */
-  function changing<T>(userId: number, work: (trx: Trx) => Promise<T>, existing = false): Promise<T> {
+  function changing<T>(userId: number, kind: 'adding' | 'existing', work: (trx: Trx) => Promise<T>): Promise<T> {
     return transaction(db, async (trx) => {
-      if (!(await summaries.lock(userId, trx, !existing))) throw Errors.workoutNotFound();
+      if (!(await summaries.lock(userId, trx, kind === 'adding'))) throw Errors.workoutNotFound();
       const result = await work(trx);
       await recount(userId, await timeZoneOf(userId, trx), trx);
       return result;
@@ -86,7 +83,7 @@ export function createWorkoutsService(deps: {
   return {
     async create(userId: number, fields: WorkoutFields): Promise<Workout> {
       const now = clock();
-      return changing(userId, (trx) => workouts.insert(userId, checkStart(fields, now), now, trx));
+      return changing(userId, 'adding', (trx) => workouts.insert(userId, checkStart(fields, now), now, trx));
     },
 
     async list(userId: number, query: Omit<WorkoutQuery, 'after'> & { cursor?: string }): Promise<WorkoutPage> {
@@ -111,27 +108,19 @@ export function createWorkoutsService(deps: {
     async replace(userId: number, id: number, fields: WorkoutFields, precondition?: Precondition): Promise<Workout> {
       const now = clock();
       const checked = checkStart(fields, now);
-      return changing(
-        userId,
-        async (trx) => {
-          const found = await workouts.find(userId, id, trx);
-          if (!found) throw Errors.workoutNotFound();
-          if (precondition && !precondition.matches(workoutTag(found.id, found.version))) throw Errors.preconditionFailed();
-          if (!(await workouts.replace(userId, id, checked, now, precondition && found.version, trx))) throw Errors.preconditionFailed();
-          return { ...found, ...checked, updatedAt: now, version: found.version + 1 };
-        },
-        true,
-      );
+      return changing(userId, 'existing', async (trx) => {
+        const found = await workouts.find(userId, id, trx);
+        if (!found) throw Errors.workoutNotFound();
+        if (precondition && !precondition.matches(workoutTag(found.id, found.version))) throw Errors.preconditionFailed();
+        if (!(await workouts.replace(userId, id, checked, now, precondition && found.version, trx))) throw Errors.preconditionFailed();
+        return { ...found, ...checked, updatedAt: now, version: found.version + 1 };
+      });
     },
 
     async delete(userId: number, id: number): Promise<void> {
-      await changing(
-        userId,
-        async (trx) => {
-          if (!(await workouts.delete(userId, id, trx))) throw Errors.workoutNotFound();
-        },
-        true,
-      );
+      await changing(userId, 'existing', async (trx) => {
+        if (!(await workouts.delete(userId, id, trx))) throw Errors.workoutNotFound();
+      });
     },
 
     /**
