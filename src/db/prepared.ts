@@ -14,9 +14,10 @@ interface SqliteConnection {
 /**
  * A read run on every request, with its SQL built by Knex once, at start-up, and then sent on a
  * pooled connection with each call's values, as Knex itself would send it. Knex compiles a
- * query anew on every run, and for a five-table join that compiling (about 20 µs) and its
- * runner cost as much CPU as mysql2's whole round trip (docs/benchmarks.md). The pool is Knex's,
- * so the acquire timeout, the connection set-up and the errors stay what they are for other queries.
+ * query anew on every run: for the session check's five-table join, compiling (about 20 µs
+ * timed alone) and Knex's runner came to about 70 µs of CPU per request (docs/benchmarks.md).
+ * The pool is Knex's, so the acquire timeout, the connection set-up and the errors stay what
+ * they are for other queries.
  *
  * `build` receives a marker for each named value, in place of the value itself; every call
  * supplies all the values, and the markers' places in the compiled bindings take them.
