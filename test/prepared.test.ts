@@ -13,21 +13,31 @@ describe.each(databases)('a prepared read on %s', (kind) => {
       t.string('name').notNullable();
       t.bigInteger('seen_at').notNullable();
       t.string('status').notNullable();
+      // The kinds of column the session check reads: MySQL's binary protocol must give what Knex's text protocol gives.
+      t.boolean('verified').notNullable();
+      t.text('bio').nullable();
+      t.bigInteger('left_at').nullable();
     });
     await database.db('people').insert([
-      { id: 1, name: 'Ana', seen_at: 100, status: 'active' },
-      { id: 2, name: 'Ben', seen_at: 200, status: 'active' },
-      { id: 3, name: 'O\'Brien "x"', seen_at: 300, status: 'active' },
-      { id: 4, name: 'Dee', seen_at: 400, status: 'suspended' },
+      { id: 1, name: 'Ana', seen_at: 100, status: 'active', verified: true, bio: 'Runs — daily ✓', left_at: null },
+      { id: 2, name: 'Ben', seen_at: 200, status: 'active', verified: false, bio: null, left_at: 1_796_000_000_000 },
+      { id: 3, name: 'O\'Brien "x"', seen_at: 300, status: 'active', verified: true, bio: '', left_at: 0 },
+      { id: 4, name: 'Dee', seen_at: 400, status: 'suspended', verified: false, bio: null, left_at: null },
     ]);
   });
   afterAll(() => database.drop());
 
   const query = (db: TestDatabase['db'], m: { name: string; after: string | number }) =>
-    db('people').where('name', m.name).andWhere('seen_at', '>', m.after).andWhere('status', 'active').select('id', 'name', 'seen_at').orderBy('id');
+    db('people')
+      .where('name', m.name)
+      .andWhere('seen_at', '>', m.after)
+      .andWhere('status', 'active')
+      .select('id', 'name', 'seen_at', 'verified', 'bio', 'left_at')
+      .orderBy('id');
 
   it.each([
     ['a row that matches', 'Ben', 150],
+    ['a row with text and no nulls', 'Ana', 0],
     ['a name that needs escaping', 'O\'Brien "x"', 0],
     ['a row excluded by a fixed condition', 'Dee', 0],
     ['a row excluded by a value', 'Ana', 100],

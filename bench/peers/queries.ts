@@ -12,13 +12,13 @@ const PERSON = `SELECT users.*, s.notify_email, s.notify_push, s.profile_visibil
 const WEEK = 'SELECT started_at, duration_min FROM workouts WHERE user_id = ? AND started_at >= ?';
 const SESSION = 'SELECT id FROM sessions WHERE id = ?';
 type Row = Record<string, unknown>;
-/** The statements through mysql2 or better-sqlite3 directly, for the caller of a bearer token (undefined when it is invalid). */
+/** The statements through mysql2 (prepared, as the service sends its session check) or better-sqlite3 directly, for the caller of a bearer token (undefined when it is invalid). */
 export async function openQueries(url: string, secret: string) {
-  let all: (sql: string, params: unknown[]) => Promise<Row[]>;
+  let all: (sql: string, params: (string | number)[]) => Promise<Row[]>;
   if (url.startsWith('mysql:')) {
     const mysql = await import('mysql2/promise');
     const pool = mysql.createPool({ uri: url, connectionLimit: 10 });
-    all = async (sql, params) => (await pool.query(sql, params))[0] as Row[];
+    all = async (sql, params) => (await pool.execute(sql, params))[0] as Row[];
   } else {
     const { default: Database } = await import('better-sqlite3');
     const sqlite = new Database(url.replace(/^sqlite:/, ''), { readonly: true });

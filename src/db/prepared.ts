@@ -4,7 +4,7 @@ import { type Db, isMysql } from './db.js';
 type Value = string | number;
 
 interface MysqlConnection {
-  query(options: { sql: string }, values: unknown[], done: (err: Error | null, rows: unknown) => void): void;
+  execute(options: { sql: string }, values: unknown[], done: (err: Error | null, rows: unknown) => void): void;
 }
 
 interface SqliteConnection {
@@ -13,11 +13,13 @@ interface SqliteConnection {
 
 /**
  * A read run on every request, with its SQL built by Knex once, at start-up, and then sent on a
- * pooled connection with each call's values, as Knex itself would send it. Knex compiles a
- * query anew on every run: for the session check's five-table join, compiling (about 20 µs
- * timed alone) and Knex's runner came to about 70 µs of CPU per request (docs/benchmarks.md).
- * The pool is Knex's, so the acquire timeout, the connection set-up and the errors stay what
- * they are for other queries.
+ * pooled connection with each call's values. Knex compiles a query anew on every run: for the
+ * session check's five-table join, compiling (about 20 µs timed alone) and Knex's runner came
+ * to about 70 µs of CPU per request (docs/benchmarks.md). On MySQL the statement is a prepared
+ * one (mysql2's `execute`, cached per connection): the server parses it once per connection,
+ * and the values travel apart from the SQL instead of being escaped into its text on every
+ * call. The pool is Knex's, so the acquire timeout, the connection set-up and the errors stay
+ * what they are for other queries.
  *
  * `build` receives a marker for each named value, in place of the value itself; every call
  * supplies all the values, and the markers' places in the compiled bindings take them.
@@ -40,7 +42,7 @@ export function preparedRead<Name extends string, Row>(
     });
   const run = isMysql(db)
     ? (conn: MysqlConnection, values: unknown[]) =>
-        new Promise<Row[]>((resolve, reject) => conn.query({ sql }, values, (err, rows) => (err ? reject(err) : resolve(rows as Row[]))))
+        new Promise<Row[]>((resolve, reject) => conn.execute({ sql }, values, (err, rows) => (err ? reject(err) : resolve(rows as Row[]))))
     : async (conn: SqliteConnection, values: unknown[]) => conn.prepare(sql).all(values) as Row[];
   return async (values) => {
     const conn = await db.client.acquireConnection();
