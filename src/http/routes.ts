@@ -2,7 +2,7 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { AuthContext, CallerView } from '../caller.js';
+import type { AuthContext, CallerView, ClientInfo } from '../caller.js';
 import { rateLimitKey } from '../client-address.js';
 import { type AppError, Errors } from '../errors.js';
 import type { Idempotency } from '../idempotency/idempotency.service.js';
@@ -48,12 +48,16 @@ function mountPath(api: Api, operation: ApiOperation): string {
   return root + operation.path.replace(/\{([^}]+)\}/g, ':$1');
 }
 
+/** Whether the request carries a body (a length, or a chunked one). */
+function sendsBody(ctx: Context): boolean {
+  return Boolean(ctx.request.length) || ctx.get('transfer-encoding') !== '';
+}
+
 /**
- * The request's JSON body, for an operation that takes one. An operation that takes none
+ * The JSON body a request sends, for an operation that takes one. An operation that takes none
  * refuses a body (without reading it): 415 when it is not JSON, 400 when it is.
  */
 async function readBody(ctx: Context, operation: ApiOperation): Promise<unknown> {
-  if (!ctx.request.length && !ctx.get('transfer-encoding')) return undefined;
   if (!ctx.is('application/json')) throw Errors.unsupportedMediaType();
   if (!operation.requestBody) throw Errors.invalidRequest([{ field: '/body', message: 'is not allowed: this operation takes no body' }]);
   try {
@@ -75,6 +79,33 @@ function bodyError(err: unknown): AppError {
 /** True when the operation declares the Idempotency-Key header. */
 function takesIdempotencyKey(operation: ApiOperation): boolean {
   return (operation.parameters ?? []).some((p) => 'in' in p && p.in === 'header' && p.name.toLowerCase() === 'idempotency-key');
+}
+
+/**
+ * What a handler receives. A class, so that a request allocates one small object: the caller,
+ * the client and the headers are read from the context only by the handlers that ask.
+ */
+class RequestInput {
+  constructor(
+    private readonly ctx: Context,
+    readonly body: unknown,
+    readonly query: unknown,
+    readonly params: unknown,
+    readonly maybeAuth: AuthContext | undefined,
+  ) {}
+
+  get headers(): Context['headers'] {
+    return this.ctx.headers;
+  }
+
+  get client(): ClientInfo {
+    return { ip: this.ctx.ip, userAgent: this.ctx.get('user-agent') || undefined };
+  }
+
+  get auth(): AuthContext {
+    if (!this.maybeAuth) throw Errors.unauthorized();
+    return this.maybeAuth;
+  }
 }
 
 function send(ctx: Context, reply: { status: number; body?: unknown; headers?: Record<string, string> }): void {
@@ -127,23 +158,13 @@ export function buildRoutes(deps: RouteDeps): Routes {
       ctx.state.operationId = operationId;
       ctx.state.route = operation.path;
       if (perIp) await consumeOrReject(ctx, perIp, rateLimitKey(ctx.ip));
-      const caller: AuthContext | undefined = await authenticateRequest(ctx, authMode, deps.authenticate, view);
+      // Awaited only where there is something to wait for: each await is a turn of the microtask queue.
+      const caller = authMode === 'none' ? undefined : await authenticateRequest(ctx, authMode, deps.authenticate, view);
       if (caller) ctx.state.userId = caller.userId;
       if (perUser && caller) await consumeOrReject(ctx, perUser, `user:${caller.userId}`);
-      const body = await readBody(ctx, operation);
+      const body = sendsBody(ctx) ? await readBody(ctx, operation) : undefined;
       const { query, params } = validate(ctx, body);
-      const input = {
-        body,
-        query,
-        params,
-        headers: ctx.headers,
-        maybeAuth: caller,
-        client: { ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined },
-        get auth(): AuthContext {
-          if (!caller) throw Errors.unauthorized();
-          return caller;
-        },
-      } as HandlerInput<OperationId>;
+      const input = new RequestInput(ctx, body, query, params, caller) as unknown as HandlerInput<OperationId>;
       const key = idempotency && ctx.get('idempotency-key');
       if (!idempotency || !key) return send(ctx, await handler(input));
       const outcome = await idempotency.run({ operationId, userId: caller?.userId, key, body }, async () => {
