@@ -50,9 +50,9 @@ async function chart(list: Target[], file: string): Promise<void> {
 }
 
 /** Goal: at most 100 MB at the peak of a load, and flat (the last load ends within 10% of the first). */
-function memoryLine(rss: number[], seconds: number): string {
+function memoryLine({ rssMb: rss, fileMb, servedMb, seconds }: { rssMb: number[]; fileMb: number; servedMb: number; seconds: number }): string {
   const met = Math.max(rss[1]!, rss[3]!, rss[5]!) <= 100 && rss[6]! <= rss[2]! * 1.1 ? 'met' : 'not met';
-  return `Resident memory, MB: ${rss[0]} idle; peak and after, for each of three ${seconds} s loads of GET /survey-data and GET /me at once: ${rss.slice(1).join(', ')} (goal: at most 100 at the peak, flat across the loads: ${met}).`;
+  return `Resident memory of a service started for the case, MB: ${rss[0]} idle (${fileMb} of it node's binary and the native modules, mapped from their files); peak and after, for each of three ${seconds} s loads of GET /survey-data and GET /me at once: ${rss.slice(1).join(', ')} (goal: at most 100 at the peak, flat across the loads: ${met}). The service that had run every case before: ${servedMb} idle.`;
 }
 const loginLine = ({ rps, cpuUs, rounds }: { rps: number; cpuUs: number; rounds: { ceiling: number }[] }) =>
   `POST /login: ${Math.round(rps)}/s, ${Math.round(cpuUs)} µs CPU each; argon2 ceiling per round: ${rounds.map((x) => Math.round(x.ceiling)).join(', ')}/s.`;
@@ -80,7 +80,7 @@ export async function writeReport(file: string): Promise<void> {
     ...table('GET /workouts by log size', r.log?.page),
     ...table('GET /me by log size', r.log?.me),
     ...(r.login ? [loginLine(r.login), ''] : []),
-    ...(r.memory ? [memoryLine(r.memory.rssMb.map(Math.round), r.memory.seconds), ''] : []),
+    ...(r.memory ? [memoryLine(r.memory), ''] : []),
   ];
   const docs = join(PROJECT_ROOT, 'docs', 'benchmarks.md');
   const [head, rest] = readFileSync(docs, 'utf8').split(`<!-- bench:${kind}:start -->`);

@@ -38,12 +38,12 @@ const freePort = () =>
     });
   });
 const answers = async (url: string) => Boolean(await fetch(url).catch(() => undefined));
-/** CPU time (user + system, every thread) a process has used, µs, from clock ticks of 10 ms; its resident memory, MB. */
+/** CPU time (user + system, every thread) a process has used, µs, from clock ticks of 10 ms; its resident memory (or, RssFile, the share mapped from files), MB. */
 const cpuMicros = (pid: number) => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 };
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+const rssMb = (pid: number, of = 'VmRSS') => Math.round(Number.parseInt(readFileSync(`/proc/${pid}/status`, 'utf8').split(`${of}:`)[1] ?? '') / 1024);
 
 async function load(server: Server, req: Request, seconds: number): Promise<Sample> {
   let i = 0;
@@ -73,8 +73,7 @@ async function compare(group: [Server, Request][]) {
   return Object.fromEntries([...samples].map(([name, s]) => [name, { rps: median(s, 'rps'), cpuUs: median(s, 'cpuUs'), p99: median(s, 'p99'), rounds: s }]));
 }
 
-const startedAt = new Date();
-const loadStart = os.loadavg()[0];
+const [startedAt, loadStart] = [new Date(), os.loadavg()[0]];
 execFileSync('npm', ['run', 'build', '--silent'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
 const smtp = new SMTPServer({ authOptional: true, disabledCommands: ['STARTTLS'], onData: (s, _session, done) => s.resume().on('end', () => done()) });
 const smtpPort = await freePort();
@@ -157,16 +156,17 @@ try {
     results.users = { small, large, me: await pair('me'), login: await pair('login') };
   }
   if (cases.has('memory')) {
-    log('resident memory of the service: idle, then the peak during and the figure after each of three mixed loads');
-    const [seconds, rss] = [quick ? 2 : 60, [rssMb(service.pid)]];
+    log('resident memory of a service started for it: idle, then the peak during and the figure after each of three mixed loads');
+    const [served, fresh] = [rssMb(service.pid), await start('service-memory', 'dist/src/server.js')]; // served: after every case before
+    const [seconds, rss, fileMb] = [quick ? 2 : 60, [rssMb(fresh.pid)], rssMb(fresh.pid, 'RssFile')];
     for (let i = 0; i < 3; i++) {
       const during: number[] = [];
-      const sampler = setInterval(() => during.push(rssMb(service.pid)), 500);
-      await Promise.all([load(service, survey, seconds), load(service, me, seconds)]);
+      const sampler = setInterval(() => during.push(rssMb(fresh.pid)), 500);
+      await Promise.all([load(fresh, survey, seconds), load(fresh, me, seconds)]);
       clearInterval(sampler);
-      rss.push(Math.max(0, ...during), rssMb(service.pid));
+      rss.push(Math.max(0, ...during), rssMb(fresh.pid));
     }
-    results.memory = { rssMb: rss, seconds };
+    results.memory = { rssMb: rss, fileMb, servedMb: served, seconds };
   }
 } finally {
   for (const s of servers) s.stop();
