@@ -43,9 +43,18 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
  * exits, however it exits (a signal's graceful stop, a fatal `process.exit(1)`, an uncaught
  * exception: test/async-log.test.ts), so no line is lost; only SIGKILL loses the last
  * milliseconds of lines.
+ *
+ * The lines reach the buffer as bytes: given strings, sonic-boom appends each line to the
+ * pending string and measures that string's byte length again, so every line cost as much as
+ * the KiB waiting before it (7% of a `GET /survey-data` under load; 2.8 → 0.8 µs a line).
  */
 export function createServiceLogger(level: string): Logger {
-  return createLogger(level, pino.destination({ dest: 1, sync: false, minLength: 4096 }));
+  // periodicFlush: on a quiet server a line waits at most a second, not for 4 KiB of others.
+  const file = pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 1000, contentMode: 'buffer' });
+  // In 'buffer' mode sonic-boom takes Buffers, which its type declarations do not know of.
+  const writeBytes = file.write.bind(file) as unknown as (bytes: Buffer) => boolean;
+  const stream = { write: (line: string) => writeBytes(Buffer.from(line)), flush: (cb: (err?: Error) => void) => file.flush(cb) };
+  return createLogger(level, stream);
 }
 
 /** The fields of the line logged for every request. */
