@@ -43,7 +43,7 @@ const cpuMicros = (pid: number) => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 };
-const rssMb = (pid: number, of = 'VmRSS') => Math.round(Number.parseInt(readFileSync(`/proc/${pid}/status`, 'utf8').split(`${of}:`)[1] ?? '') / 1024);
+const rssMb = (pid: number, of = 'VmRSS') => Math.round(Number.parseInt(readFileSync(`/proc/${pid}/status`, 'utf8').split(`${of}:`)[1] ?? '', 10) / 1024);
 
 async function load(server: Server, req: Request, seconds: number): Promise<Sample> {
   let i = 0;
