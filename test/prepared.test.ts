@@ -37,7 +37,7 @@ describe.each(databases)('a prepared read on %s', (kind) => {
 
   it.each([
     ['a row that matches', 'Ben', 150],
-    ['a row with text and no nulls', 'Ana', 0],
+    ['a row with text and a null', 'Ana', 0],
     ['a name that needs escaping', 'O\'Brien "x"', 0],
     ['a row excluded by a fixed condition', 'Dee', 0],
     ['a row excluded by a value', 'Ana', 100],
