@@ -22,9 +22,10 @@ export type Authenticate = (token: string, view: CallerView) => Promise<AuthCont
 
 /**
  * The caller of this request, per the operation's auth mode: a missing token is 401 where one
- * is required, and a token that is sent is always checked.
+ * is required, and a token that is sent is always checked. Undefined, not a promise, when there
+ * is no token to check, so that the route awaits only a check that runs.
  */
-export async function authenticateRequest(ctx: Context, mode: AuthMode, authenticate: Authenticate, view: CallerView): Promise<AuthContext | undefined> {
+export function authenticateRequest(ctx: Context, mode: AuthMode, authenticate: Authenticate, view: CallerView): Promise<AuthContext> | undefined {
   if (mode === 'none') return undefined;
   const header = ctx.get('authorization');
   if (header === '') {
