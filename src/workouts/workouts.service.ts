@@ -143,7 +143,8 @@ export function createWorkoutsService(deps: {
     async achievements(userId: number, timeZone: string, known?: LogSummary | null): Promise<Achievements> {
       const now = clock();
       const kept = known === undefined ? await summaries.find(userId) : known;
-      const summary = !kept ? summaryOf([], timeZone) : kept.timeZone === timeZone ? kept : summaryOf(await workouts.startTimes(userId), timeZone);
+      if (!kept) return { workoutsCompleted: 0, streakDays: 0, longestStreakDays: 0, minutesThisWeek: 0 };
+      const summary = kept.timeZone === timeZone ? kept : summaryOf(await workouts.startTimes(userId), timeZone);
       const recent = summary.latestStartedAt !== null && summary.latestStartedAt >= now - WEEK_WINDOW_MS;
       const [streakDays, week] = await Promise.all([
         streakOf(summary, calendarOf(timeZone).dayOf(now)) ?? streakStarts(userId, timeZone, now).then((starts) => streakFromStarts(starts, timeZone, now)),
