@@ -7,7 +7,7 @@ import { createRefreshService, type SessionLifetimes } from './auth/refresh.serv
 import { createSessionsRepository } from './auth/sessions.repository.js';
 import { createSpentRefreshTokensRepository } from './auth/spent-refresh-tokens.repository.js';
 import { createTokenService } from './auth/tokens.js';
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, DAY_MS, systemClock } from './clock.js';
 import type { Config } from './config.js';
 import { createDataCipher } from './data-cipher.js';
 import type { Db } from './db/db.js';
@@ -84,7 +84,6 @@ export interface App {
 
 /** Finished mails are kept this long (for operators), expired tokens a day. */
 const FINISHED_MAIL_KEPT_MS = 7 * 24 * 3600 * 1000;
-const DAY_MS = 24 * 3600 * 1000;
 const EXPIRED_TOKEN_KEPT_MS = DAY_MS;
 
 /** Builds the service on the given database: every route of openapi.yaml, wired to its handler. */

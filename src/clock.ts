@@ -3,7 +3,8 @@ export type Clock = () => number;
 
 export const systemClock: Clock = () => Date.now();
 
-const DAY_MS = 86_400_000;
+/** A UTC day in milliseconds (epoch time has no leap seconds). */
+export const DAY_MS = 24 * 60 * 60 * 1000;
 /** 10000-01-01T00:00:00Z: up to here every year has four digits. */
 const YEAR_10000_MS = 253_402_300_800_000;
 

@@ -1,6 +1,5 @@
 import { BoundedMap } from '../bounded-map.js';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
+import { DAY_MS } from '../clock.js';
 
 /** True when `timeZone` names an IANA time zone this runtime knows. */
 export function isTimeZone(timeZone: string): boolean {

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import { type Clock, DAY_MS } from '../clock.js';
 import { type Db, type Executor, type Trx, transaction } from '../db/db.js';
 import { Errors } from '../errors.js';
 import { type Precondition, workoutTag } from '../preconditions.js';
@@ -7,7 +7,6 @@ import { calendarOf } from './calendar.js';
 import type { LogSummary, SummariesRepository } from './summaries.repository.js';
 import type { Workout, WorkoutFields, WorkoutPosition, WorkoutQuery, WorkoutsRepository } from './workouts.repository.js';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 /** A workout may start this far ahead of the server's clock (a phone clock ahead, a session planned today). */
 const MAX_AHEAD_MS = DAY_MS;
 /** The weekly minutes need the workouts of the last 8 days at most (a week and a time zone). */
