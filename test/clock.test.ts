@@ -26,10 +26,11 @@ describe('toIso', () => {
     }
   });
 
-  it('agrees with Date at 20 000 random times between 1970 and 9999', () => {
+  it('agrees with Date at 20 000 times spread between 1970 and 9999', () => {
     const end = Date.UTC(10000, 0, 1);
     for (let i = 0; i < 20_000; i++) {
-      const ms = Math.floor(Math.random() * end);
+      // The golden ratio's multiples, modulo 1: spread evenly, and the same on every run.
+      const ms = Math.floor(((i * 0.618_033_988_749_895) % 1) * end);
       expect(toIso(ms)).toBe(byDate(ms));
     }
   });
