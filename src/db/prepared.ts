@@ -4,7 +4,7 @@ import { type Db, isMysql } from './db.js';
 type Value = string | number;
 
 interface MysqlConnection {
-  execute(options: { sql: string }, values: unknown[], done: (err: Error | null, rows: unknown) => void): void;
+  execute(sql: string, values: unknown[], done: (err: Error | null, rows: unknown) => void): void;
 }
 
 interface SqliteConnection {
@@ -40,9 +40,11 @@ export function preparedRead<Name extends string, Row>(
       const slot = slots[i];
       return slot === undefined ? binding : values[slot];
     });
+  // The SQL as a string, not `{ sql }`: mysql2 copies an options object with spreads and then
+  // adds properties to the copy, which on Node 20 made `execute` about 6% of GET /me's CPU.
   const run = isMysql(db)
     ? (conn: MysqlConnection, values: unknown[]) =>
-        new Promise<Row[]>((resolve, reject) => conn.execute({ sql }, values, (err, rows) => (err ? reject(err) : resolve(rows as Row[]))))
+        new Promise<Row[]>((resolve, reject) => conn.execute(sql, values, (err, rows) => (err ? reject(err) : resolve(rows as Row[]))))
     : async (conn: SqliteConnection, values: unknown[]) => conn.prepare(sql).all(values) as Row[];
   return async (values) => {
     const conn = await db.client.acquireConnection();
