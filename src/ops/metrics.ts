@@ -1,6 +1,7 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Clock } from '../clock.js';
 import { conflictStats, type Db } from '../db/db.js';
+import { RequestSeries, renderDurations } from './durations.js';
 
 interface PoolStats {
   numUsed(): number;
@@ -37,13 +38,6 @@ export function createMetrics(db: Db, countActiveSessions: () => Promise<number>
       this.reset();
       for (const { labels, count } of series.values()) this.inc(labels, count);
     },
-  });
-  const duration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'Time to answer, by operation and status.',
-    labelNames: ['operation', 'status'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [registry],
   });
   const logins = new Counter({
     name: 'logins_total',
@@ -92,13 +86,12 @@ export function createMetrics(db: Db, countActiveSessions: () => Promise<number>
   });
 
   // The series of each operation and status. Operations and statuses are few, so this stays small.
-  const series = new Map<string, { labels: { operation: string; status: string }; count: number; histogram: ReturnType<typeof duration.labels> }>();
-  function seriesOf(operation: string, status: number) {
+  const series = new Map<string, RequestSeries>();
+  function seriesOf(operation: string, status: number): RequestSeries {
     const key = `${operation} ${status}`;
     let found = series.get(key);
     if (!found) {
-      const labels = { operation, status: String(status) };
-      found = { labels, count: 0, histogram: duration.labels(labels) };
+      found = new RequestSeries({ operation, status: String(status) });
       series.set(key, found);
     }
     return found;
@@ -107,15 +100,14 @@ export function createMetrics(db: Db, countActiveSessions: () => Promise<number>
   return {
     /** Records one answered request. */
     observe(operation: string, status: number, seconds: number): void {
-      const found = seriesOf(operation, status);
-      found.count += 1;
-      found.histogram.observe(seconds);
+      seriesOf(operation, status).observe(seconds);
     },
     /** Counts a login's outcome: `success`, or the identifier of the error it answered. */
     countLogin(outcome: string): void {
       logins.inc({ outcome });
     },
-    render: () => registry.metrics(),
+    render: async () =>
+      (await registry.metrics()) + renderDurations('http_request_duration_seconds', 'Time to answer, by operation and status.', series.values()),
     /** The Prometheus text format's media type. */
     contentType: registry.contentType,
   };
