@@ -7,9 +7,9 @@ const NAME = 'http_request_duration_seconds';
 const HELP = 'Time to answer, by operation and status.';
 
 /** What prom-client's own Histogram renders for the same requests, in the same order. */
-async function promClientText(requests: { operation: string; status: string; seconds: number }[]): Promise<string> {
+async function promClientText(requests: { operation: string; status: string; seconds: number }[], help = HELP): Promise<string> {
   const registry = new Registry();
-  const histogram = new Histogram({ name: NAME, help: HELP, labelNames: ['operation', 'status'], buckets: [...DURATION_BUCKETS], registers: [registry] });
+  const histogram = new Histogram({ name: NAME, help, labelNames: ['operation', 'status'], buckets: [...DURATION_BUCKETS], registers: [registry] });
   for (const { operation, status, seconds } of requests) histogram.observe({ operation, status }, seconds);
   return registry.metrics();
 }
@@ -28,6 +28,11 @@ function ourText(requests: { operation: string; status: string; seconds: number 
 describe('request durations', () => {
   it('when no request was answered, then only the help and type lines are rendered, as prom-client does', async () => {
     expect(ourText([])).toBe(await promClientText([]));
+  });
+
+  it('when the help text has a backslash, a newline or quotes, then it is escaped as prom-client escapes it', async () => {
+    const help = 'Time "to" answer \\ by\noperation.';
+    expect(renderDurations(NAME, help, [])).toBe(await promClientText([], help));
   });
 
   it('when requests are answered, then the histogram reads exactly as prom-client renders it', async () => {
