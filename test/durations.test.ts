@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { DURATION_BUCKETS, RequestSeries, renderDurations } from '../src/ops/durations.js';
+import { DURATION_BUCKETS, RequestDurations, RequestSeries, renderDurations } from '../src/ops/durations.js';
 
 const NAME = 'http_request_duration_seconds';
 const HELP = 'Time to answer, by operation and status.';
@@ -15,14 +15,9 @@ async function promClientText(requests: { operation: string; status: string; sec
 }
 
 function ourText(requests: { operation: string; status: string; seconds: number }[]): string {
-  const series = new Map<string, RequestSeries>();
-  for (const { operation, status, seconds } of requests) {
-    const key = `${operation} ${status}`;
-    const found = series.get(key) ?? new RequestSeries({ operation, status });
-    series.set(key, found);
-    found.observe(seconds);
-  }
-  return renderDurations(NAME, HELP, series.values());
+  const durations = new RequestDurations();
+  for (const { operation, status, seconds } of requests) durations.observe(operation, Number(status), seconds);
+  return durations.render(NAME, HELP);
 }
 
 describe('request durations', () => {

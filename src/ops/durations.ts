@@ -30,6 +30,32 @@ export class RequestSeries {
   }
 }
 
+/** Every operation and status's series, in the order each was first answered. */
+export class RequestDurations {
+  // Operations and statuses are few, so this stays small.
+  private readonly byKey = new Map<string, RequestSeries>();
+
+  /** Records one answered request. */
+  observe(operation: string, status: number, seconds: number): void {
+    const key = `${operation} ${status}`;
+    let found = this.byKey.get(key);
+    if (!found) {
+      found = new RequestSeries({ operation, status: String(status) });
+      this.byKey.set(key, found);
+    }
+    found.observe(seconds);
+  }
+
+  all(): Iterable<RequestSeries> {
+    return this.byKey.values();
+  }
+
+  /** The series as the histogram `name`, in the Prometheus text format. */
+  render(name: string, help: string): string {
+    return renderDurations(name, help, this.all());
+  }
+}
+
 /** Help text as the Prometheus text format escapes it; a label value also escapes its quotes. */
 const escapeHelp = (text: string) => text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 const escapeLabel = (value: string) => escapeHelp(value).replace(/"/g, '\\"');

@@ -1,7 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Clock } from '../clock.js';
 import { conflictStats, type Db } from '../db/db.js';
-import { RequestSeries, renderDurations } from './durations.js';
+import { RequestDurations } from './durations.js';
 
 interface PoolStats {
   numUsed(): number;
@@ -26,6 +26,7 @@ export function createMetrics(db: Db, countActiveSessions: () => Promise<number>
     if (!sessionCount || now - sessionCount.readAt >= SESSION_COUNT_MAX_AGE_MS) sessionCount = { value: await countActiveSessions(), readAt: now };
     return sessionCount.value;
   }
+  const durations = new RequestDurations();
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   new Counter({
@@ -36,7 +37,7 @@ export function createMetrics(db: Db, countActiveSessions: () => Promise<number>
     // Counted by `observe` in the series themselves and copied at scrape time: an `inc` per request would hash the labels again.
     collect() {
       this.reset();
-      for (const { labels, count } of series.values()) this.inc(labels, count);
+      for (const { labels, count } of durations.all()) this.inc(labels, count);
     },
   });
   const logins = new Counter({
@@ -85,29 +86,17 @@ export function createMetrics(db: Db, countActiveSessions: () => Promise<number>
     },
   });
 
-  // The series of each operation and status. Operations and statuses are few, so this stays small.
-  const series = new Map<string, RequestSeries>();
-  function seriesOf(operation: string, status: number): RequestSeries {
-    const key = `${operation} ${status}`;
-    let found = series.get(key);
-    if (!found) {
-      found = new RequestSeries({ operation, status: String(status) });
-      series.set(key, found);
-    }
-    return found;
-  }
-
   return {
     /** Records one answered request. */
     observe(operation: string, status: number, seconds: number): void {
-      seriesOf(operation, status).observe(seconds);
+      durations.observe(operation, status, seconds);
     },
     /** Counts a login's outcome: `success`, or the identifier of the error it answered. */
     countLogin(outcome: string): void {
       logins.inc({ outcome });
     },
     render: async () =>
-      (await registry.metrics()) + renderDurations('http_request_duration_seconds', 'Time to answer, by operation and status.', series.values()),
+      (await registry.metrics()) + durations.render('http_request_duration_seconds', 'Time to answer, by operation and status.'),
     /** The Prometheus text format's media type. */
     contentType: registry.contentType,
   };
