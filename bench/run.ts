@@ -1,6 +1,6 @@
 // npm run bench [-- --db mysql|sqlite] [--rounds 5] [--duration 5] [--connections 32] [--only survey,me,...] [--quick] [--profile]
 // Loads the service as deployed beside its baselines and peers (autocannon, rounds interleaved, every other one reversed); writes the results
-// (bench/results/<date>-<db>.json) and docs/benchmarks.md. --quick: every case once, briefly, printed only. --profile: the service's CPU profile.
+// (bench/results/<date>-<db>.json) and docs/benchmarks.md; a subset (--only) writes bench/results/<date>-<db>-<cases>.json only. --quick: every case once, briefly, printed only. --profile: the service's CPU profile.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
@@ -179,9 +179,11 @@ const options = { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS };
 const report = { date: startedAt.toISOString(), db: db.label, quick, options, machine, loadavg: { start: loadStart, end: os.loadavg()[0] }, results };
 if (quick) console.log(JSON.stringify(report, null, 2));
 else {
-  const file = join(PROJECT_ROOT, 'bench', 'results', `${startedAt.toISOString().slice(0, 10)}-${opts.db}.json`);
+  const subset = opts.only === ALL_CASES ? '' : `-${[...cases].join('-')}`;
+  const file = join(PROJECT_ROOT, 'bench', 'results', `${startedAt.toISOString().slice(0, 10)}-${opts.db}${subset}.json`);
   mkdirSync(join(PROJECT_ROOT, 'bench', 'results'), { recursive: true });
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  await writeReport(file);
+  if (subset) log(`results in ${file}; docs/benchmarks.md is written by a run of every case`);
+  else await writeReport(file);
 }
 log(`server logs in ${logDir}`);
