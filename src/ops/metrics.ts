@@ -95,8 +95,7 @@ export function createMetrics(db: Db, countActiveSessions: () => Promise<number>
     countLogin(outcome: string): void {
       logins.inc({ outcome });
     },
-    render: async () =>
-      (await registry.metrics()) + durations.render('http_request_duration_seconds', 'Time to answer, by operation and status.'),
+    render: async () => (await registry.metrics()) + durations.render('http_request_duration_seconds', 'Time to answer, by operation and status.'),
     /** The Prometheus text format's media type. */
     contentType: registry.contentType,
   };
