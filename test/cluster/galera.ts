@@ -1,8 +1,9 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { type Connection, createConnection } from 'mysql2/promise';
 
 /**
@@ -187,7 +188,10 @@ wsrep_sst_method=rsync
     const node = this.node(i);
     const config = join(node.dir, 'my.cnf');
     const recoverLog = join(node.dir, 'recover.log');
-    execFileSync('mariadbd', [`--defaults-file=${config}`, '--wsrep-recover', `--log-error=${recoverLog}`], { stdio: 'ignore' });
+    // Not execFileSync: this process also runs the instances under load and HAProxy's health
+    // checks, and blocking it for the seconds recovery takes failed every check at once, so
+    // HAProxy cut the sessions to the live nodes too.
+    await promisify(execFile)('mariadbd', [`--defaults-file=${config}`, '--wsrep-recover', `--log-error=${recoverLog}`]);
     const position = /Recovered position: (\S+)/.exec(readFileSync(recoverLog, 'utf8'))?.[1];
     if (!position) throw new Error(`node ${i}: --wsrep-recover found no position (${recoverLog})`);
     this.launch(i, [`--wsrep-start-position=${position}`]);
