@@ -179,7 +179,7 @@ const options = { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS };
 const report = { date: startedAt.toISOString(), db: db.label, quick, options, machine, loadavg: { start: loadStart, end: os.loadavg()[0] }, results };
 if (quick) console.log(JSON.stringify(report, null, 2));
 else {
-  const subset = opts.only === ALL_CASES ? '' : `-${[...cases].join('-')}`;
+  const subset = ALL_CASES.split(',').every((c) => cases.has(c)) ? '' : `-${[...cases].join('-')}`;
   const file = join(PROJECT_ROOT, 'bench', 'results', `${startedAt.toISOString().slice(0, 10)}-${opts.db}${subset}.json`);
   mkdirSync(join(PROJECT_ROOT, 'bench', 'results'), { recursive: true });
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
