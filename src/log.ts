@@ -37,20 +37,24 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 }
 
 /**
- * The service's logger on stdout, written asynchronously: lines are gathered and written a few
- * KiB at a time instead of one write(2) per request line (7 of the 72 µs of CPU a
- * `GET /survey-data` cost). pino writes what is still buffered synchronously when the process
- * exits, however it exits (a signal's graceful stop, a fatal `process.exit(1)`, an uncaught
- * exception: test/async-log.test.ts), so no line is lost; only SIGKILL loses the last
- * milliseconds of lines.
+ * The service's logger on stdout, written asynchronously: lines are gathered and written 64 KiB
+ * at a time instead of one write(2) per request line. A write to a file costs the filesystem
+ * about the same whatever its size (ext4 updates the inode and journals it on each), so the
+ * fewer the cheaper: 4 KiB writes cost 1.2–1.7 µs a line timed alone and 64 KiB writes 0.5,
+ * and under load the 4 KiB writes were a tenth of a `GET /survey-data` (docs/benchmarks.md).
+ * pino writes what is still buffered synchronously when the process exits, however it exits (a
+ * signal's graceful stop, a fatal `process.exit(1)`, an uncaught exception:
+ * test/async-log.test.ts), so no line is lost; only SIGKILL loses what is buffered, at most
+ * 64 KiB of lines (about 250) or, on a quiet server, the last second's.
  *
  * The lines reach the buffer as bytes: given strings, sonic-boom appends each line to the
  * pending string and measures that string's byte length again, so every line cost as much as
  * the KiB waiting before it (7% of a `GET /survey-data` under load; 2.8 → 0.8 µs a line).
  */
 export function createServiceLogger(level: string): Logger {
-  // periodicFlush: on a quiet server a line waits at most a second, not for 4 KiB of others.
-  const file = pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 1000, contentMode: 'buffer' });
+  // periodicFlush: on a quiet server a line waits at most a second, not for 64 KiB of others.
+  // maxWrite, the most sonic-boom writes at once, must exceed minLength.
+  const file = pino.destination({ dest: 1, sync: false, minLength: 64 * 1024, maxWrite: 128 * 1024, periodicFlush: 1000, contentMode: 'buffer' });
   // In 'buffer' mode sonic-boom takes Buffers, which its type declarations do not know of.
   const writeBytes = file.write.bind(file) as unknown as (bytes: Buffer) => boolean;
   const stream = { write: (line: string) => writeBytes(Buffer.from(line)), flush: (cb: (err?: Error) => void) => file.flush(cb) };
