@@ -56,6 +56,20 @@ describe.each(databases)('a prepared read on %s', (kind) => {
   it('when the query does not use one of the named values, then it is refused at start-up', () => {
     expect(() => preparedRead(database.db, ['name', 'unused'], (m) => database.db('people').where('name', m.name))).toThrow('does not use unused');
   });
+
+  // The statement is prepared once per connection and kept: what it answers must not be.
+  it('when rows and then the table itself change between two reads, then the second read answers what the table holds then', async () => {
+    const read = preparedRead<'name' | 'after', unknown>(database.db, ['name', 'after'], (m) => query(database.db, m));
+    expect(await read({ name: 'Eve', after: 0 })).toEqual([]);
+    await database.db('people').insert({ id: 5, name: 'Eve', seen_at: 500, status: 'active', verified: true, bio: 'new', left_at: null });
+    const afterInsert = await read({ name: 'Eve', after: 0 });
+    expect(afterInsert).toEqual(await query(database.db, { name: 'Eve', after: 0 }));
+    expect(afterInsert).toHaveLength(1);
+    await database.db.schema.alterTable('people', (t) => t.string('nickname').nullable());
+    await database.db('people').where('id', 5).update({ bio: 'changed' });
+    expect(await read({ name: 'Eve', after: 0 })).toEqual(await query(database.db, { name: 'Eve', after: 0 }));
+    expect(await read({ name: 'Eve', after: 0 })).toMatchObject([{ bio: 'changed' }]);
+  });
 });
 
 describe('a prepared read when MySQL is unreachable', () => {
