@@ -7,12 +7,8 @@ interface MysqlConnection {
   execute(sql: string, values: unknown[], done: (err: Error | null, rows: unknown) => void): void;
 }
 
-interface SqliteStatement {
-  all(values: unknown[]): unknown;
-}
-
 interface SqliteConnection {
-  prepare(sql: string): SqliteStatement;
+  prepare(sql: string): { all(values: unknown[]): unknown };
 }
 
 /**
@@ -49,7 +45,7 @@ export function preparedRead<Name extends string, Row>(
   const run = isMysql(db)
     ? (conn: MysqlConnection, values: unknown[]) =>
         new Promise<Row[]>((resolve, reject) => conn.execute(sql, values, (err, rows) => (err ? reject(err) : resolve(rows as Row[]))))
-    : sqliteRun<Row>(sql);
+    : async (conn: SqliteConnection, values: unknown[]) => conn.prepare(sql).all(values) as Row[];
   return async (values) => {
     const conn = await db.client.acquireConnection();
     try {
@@ -57,22 +53,5 @@ export function preparedRead<Name extends string, Row>(
     } finally {
       db.client.releaseConnection(conn);
     }
-  };
-}
-
-/**
- * The statement prepared once per connection and kept with it (a connection the pool drops
- * takes its statement along). Preparing the session check's five-table join is about as dear
- * as running it: 120 µs a call prepared each time against 60 prepared once (docs/benchmarks.md).
- */
-function sqliteRun<Row>(sql: string) {
-  const statements = new WeakMap<SqliteConnection, SqliteStatement>();
-  return async (conn: SqliteConnection, values: unknown[]): Promise<Row[]> => {
-    let statement = statements.get(conn);
-    if (!statement) {
-      statement = conn.prepare(sql);
-      statements.set(conn, statement);
-    }
-    return statement.all(values) as Row[];
   };
 }
