@@ -57,7 +57,8 @@ describe.each(databases)('a prepared read on %s', (kind) => {
     expect(() => preparedRead(database.db, ['name', 'unused'], (m) => database.db('people').where('name', m.name))).toThrow('does not use unused');
   });
 
-  // The statement is prepared once per connection and kept: what it answers must not be.
+  // The statement is prepared once per connection and kept (by createDb on SQLite, by mysql2 on
+  // MySQL): what it answers must not be.
   it('when rows and then the table itself change between two reads, then the second read answers what the table holds then', async () => {
     const read = preparedRead<'name' | 'after', unknown>(database.db, ['name', 'after'], (m) => query(database.db, m));
     expect(await read({ name: 'Eve', after: 0 })).toEqual([]);
