@@ -98,7 +98,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const userTokens = createUserTokensRepository(db);
   const outbox = createOutboxRepository(db);
   const tokens = createTokenService(config.jwtSecret, config.accessTokenTtl, clock);
-  const redis = config.rateLimitStore === 'redis' && config.redisUrl ? connectRedis(config.redisUrl, config.redisKeyPrefix, logger) : undefined;
+  const redis = config.rateLimitStore === 'redis' && config.redisUrl ? await connectRedis(config.redisUrl, config.redisKeyPrefix, logger) : undefined;
   if (redis) await redisReady(redis);
   const limiter = (keyPrefix: string, points: number, durationSeconds: number) =>
     points > 0 ? createLimiter(config, { db, redis }, { keyPrefix, points, durationSeconds }) : undefined;

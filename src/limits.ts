@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterMySQL, RateLimiterRedis, RateLimiterRes, RateLimiterSQLite } from 'rate-limiter-flexible';
 import type { Config } from './config.js';
 import { type Db, isMysql } from './db/db.js';
@@ -13,9 +13,11 @@ export interface LimiterOptions {
 /**
  * The Redis client of the limiters: commands fail at once while it is disconnected (no offline
  * queue, one attempt), so a request never waits on a Redis that is gone; it reconnects by
- * itself. Says so in the log when the connection is lost and when it is back.
+ * itself. Says so in the log when the connection is lost and when it is back. ioredis is loaded
+ * here, when first asked for: a service counting in memory or in its database never loads it.
  */
-export function connectRedis(url: string, keyPrefix: string, logger: { warn(msg: string): void; info(msg: string): void }): Redis {
+export async function connectRedis(url: string, keyPrefix: string, logger: { warn(msg: string): void; info(msg: string): void }): Promise<Redis> {
+  const { Redis } = await import('ioredis');
   const redis = new Redis(url, { keyPrefix, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 });
   let down = false;
   redis.on('ready', () => {

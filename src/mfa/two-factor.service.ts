@@ -1,5 +1,4 @@
 import { Secret, TOTP } from 'otpauth';
-import QRCode from 'qrcode';
 import type { AuthContext, ClientInfo } from '../caller.js';
 import type { Clock } from '../clock.js';
 import type { DataCipher } from '../data-cipher.js';
@@ -98,6 +97,8 @@ export function createTwoFactor(deps: {
       const box = cipher.encrypt(secret.base32, context(auth.userId));
       if (!(await factors.putPending(auth.userId, box, clock()))) throw Errors.twoFactorAlreadyEnabled();
       const uri = new TOTP({ issuer: ISSUER, label: auth.user.username, secret, period: PERIOD }).toString();
+      // Loaded at the first enrolment, not at start-up: most processes never draw a QR code.
+      const { default: QRCode } = await import('qrcode');
       const svg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
       return { secret: secret.base32, uri, qrCode: `data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}` };
     },
