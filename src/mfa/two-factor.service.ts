@@ -93,12 +93,12 @@ export function createTwoFactor(deps: {
 
     /** A new pending secret (replacing a pending one); 409 while two-factor login is on. */
     async begin(auth: AuthContext): Promise<{ secret: string; uri: string; qrCode: string }> {
+      // Loaded at the first enrolment, not at start-up: most processes never draw a QR code.
+      const { default: QRCode } = await import('qrcode');
       const secret = new Secret({ size: SECRET_BYTES });
       const box = cipher.encrypt(secret.base32, context(auth.userId));
       if (!(await factors.putPending(auth.userId, box, clock()))) throw Errors.twoFactorAlreadyEnabled();
       const uri = new TOTP({ issuer: ISSUER, label: auth.user.username, secret, period: PERIOD }).toString();
-      // Loaded at the first enrolment, not at start-up: most processes never draw a QR code.
-      const { default: QRCode } = await import('qrcode');
       const svg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
       return { secret: secret.base32, uri, qrCode: `data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}` };
     },
