@@ -124,3 +124,20 @@ describe('the import graph of src/', () => {
     expect(wrong).toEqual([]);
   });
 });
+
+/** Where Knex would bind a LIMIT: its `first()` and `limit()`, which src/ calls through firstRow and limitTo. */
+const BOUND_LIMIT = /\.(first|limit)\(/;
+
+describe('the queries of src/', () => {
+  it('then none binds its LIMIT, which makes SQLite plan the statement again on every run (src/db/db.ts)', () => {
+    expect(['.first()', '.limit(10)', 'firstRow(q)', 'limitTo(q, 10)'].map((code) => BOUND_LIMIT.test(code))).toEqual([true, true, false, false]);
+    const bound = sourceFiles(SRC)
+      .filter((file) => relative(SRC, file) !== 'db/db.ts')
+      .flatMap((file) =>
+        readFileSync(file, 'utf8')
+          .split('\n')
+          .flatMap((line, i) => (BOUND_LIMIT.test(line) ? [`${relative(SRC, file)}:${i + 1}`] : [])),
+      );
+    expect(bound).toEqual([]);
+  });
+});

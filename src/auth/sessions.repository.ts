@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Caller, CallerView } from '../caller.js';
-import type { Db, Executor } from '../db/db.js';
+import { type Db, type Executor, firstRow } from '../db/db.js';
 import { preparedRead } from '../db/prepared.js';
 import { toUser, type UserRow } from '../users/users.repository.js';
 
@@ -97,9 +97,8 @@ export function createSessionsRepository(db: Db, personQuery: PersonQuery) {
       .andWhere('sessions.user_id', m.userId)
       .join('users', 'users.id', 'sessions.user_id')
       .andWhere('users.account_status', 'active');
-  // No LIMIT: the session's key admits one row at most, and on SQLite a bound `LIMIT ?` (what
-  // Knex's `first` adds) made the kept statement cost as much as preparing it anew on every
-  // run: 69 against 19 µs a call for this join, timed alone (docs/benchmarks.md).
+  // No LIMIT: the session's key admits one row at most (and a bound one would have SQLite plan
+  // the statement again on every run, see limitTo).
   const callerAsPerson = preparedRead<CallerValue, unknown>(db, CALLER_VALUES, (m) => personQuery.join(callerQuery(m)).select([...personQuery.columns]));
   const callerAsAccount = preparedRead<CallerValue, UserRow>(db, CALLER_VALUES, (m) => callerQuery(m).select('users.*'));
   return {
@@ -137,13 +136,13 @@ export function createSessionsRepository(db: Db, personQuery: PersonQuery) {
 
     /** The session whose current refresh token has this hash, active or not. */
     async findByRefreshHash(refreshHash: string, now: number, exec: Executor = db): Promise<RefreshableSession | undefined> {
-      const row = await refreshable(exec).where('sessions.refresh_hash', refreshHash).first();
+      const row = await firstRow(refreshable(exec).where('sessions.refresh_hash', refreshHash));
       return row && toRefreshable(row, now);
     },
 
     /** A session by id, active or not, as a refresh sees it. */
     async findRefreshable(id: string, now: number, exec: Executor = db): Promise<RefreshableSession | undefined> {
-      const row = await refreshable(exec).where('sessions.id', id).first();
+      const row = await firstRow(refreshable(exec).where('sessions.id', id));
       return row && toRefreshable(row, now);
     },
 

@@ -1,4 +1,4 @@
-import type { Db, Executor } from '../db/db.js';
+import { type Db, type Executor, firstRow } from '../db/db.js';
 
 /** A refresh token that was rotated away: when, of which session, and its successor, sealed under it. */
 export interface SpentRefreshToken {
@@ -30,7 +30,7 @@ export function createSpentRefreshTokensRepository(db: Db) {
     },
 
     async find(tokenHash: string, exec: Executor = db): Promise<SpentRefreshToken | undefined> {
-      const row = await exec<SpentRow>('spent_refresh_tokens').where({ token_hash: tokenHash }).first();
+      const row = await firstRow(exec<SpentRow>('spent_refresh_tokens').where({ token_hash: tokenHash }));
       return row && { tokenHash: row.token_hash, sessionId: row.session_id, spentAt: Number(row.spent_at), successorBox: row.successor_box };
     },
   };

@@ -1,4 +1,4 @@
-import type { Db, Executor } from '../db/db.js';
+import { type Db, type Executor, limitTo } from '../db/db.js';
 
 /** A queued mail: what to send (its kind), about whom, to which address. */
 export interface MailJob {
@@ -81,13 +81,12 @@ export function createOutboxRepository(db: Db) {
 
     /** Ids of pending mails due now and not held by a live claim, oldest first. */
     async due(now: number, limit: number): Promise<number[]> {
-      const rows = await db('mail_outbox')
+      const due = db('mail_outbox')
         .where({ status: 'pending' })
         .andWhere('available_at', '<=', now)
         .andWhere((q) => q.whereNull('claimed_until').orWhere('claimed_until', '<', now))
-        .orderBy([{ column: 'available_at' }, { column: 'id' }])
-        .limit(limit)
-        .select<{ id: number }[]>('id');
+        .orderBy([{ column: 'available_at' }, { column: 'id' }]);
+      const rows = await limitTo(due, limit).select<{ id: number }[]>('id');
       return rows.map((r) => Number(r.id));
     },
 

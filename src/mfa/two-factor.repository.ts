@@ -1,4 +1,4 @@
-import type { Db, Executor } from '../db/db.js';
+import { type Db, type Executor, firstRow } from '../db/db.js';
 import { isUniqueViolation } from '../db/errors.js';
 
 export interface TotpFactor {
@@ -30,7 +30,7 @@ export type TwoFactorRepository = ReturnType<typeof createTwoFactorRepository>;
 export function createTwoFactorRepository(db: Db) {
   return {
     async find(userId: number, exec: Executor = db): Promise<TotpFactor | undefined> {
-      const row = await exec<FactorRow>('totp_factors').where({ user_id: userId }).first();
+      const row = await firstRow(exec<FactorRow>('totp_factors').where({ user_id: userId }));
       return row && toFactor(row);
     },
 
@@ -78,7 +78,7 @@ export function createTwoFactorRepository(db: Db) {
     },
 
     async hasUnusedRecoveryCode(userId: number, codeHash: string, exec: Executor = db): Promise<boolean> {
-      return (await exec('recovery_codes').where({ user_id: userId, code_hash: codeHash }).whereNull('used_at').first('code_hash')) !== undefined;
+      return (await firstRow(exec('recovery_codes').where({ user_id: userId, code_hash: codeHash }).whereNull('used_at').select('code_hash'))) !== undefined;
     },
 
     /** Spends a recovery code once. */

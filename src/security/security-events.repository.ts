@@ -1,4 +1,4 @@
-import type { Db, Executor } from '../db/db.js';
+import { type Db, type Executor, firstRow, limitTo } from '../db/db.js';
 
 export const SECURITY_EVENT_TYPES = [
   'login_succeeded',
@@ -75,7 +75,7 @@ export function createSecurityEventsRepository(db: Db) {
     async page(userId: number, limit: number, beforeId?: number, exec: Executor = db): Promise<SecurityEvent[]> {
       const query = exec<EventRow>('security_events').where({ user_id: userId });
       if (beforeId !== undefined) query.andWhere('id', '<', beforeId);
-      const rows = await query.orderBy('id', 'desc').limit(limit);
+      const rows = await limitTo(query.orderBy('id', 'desc'), limit);
       return rows.map(toEvent);
     },
 
@@ -87,7 +87,8 @@ export function createSecurityEventsRepository(db: Db) {
 
     /** Whether the user logged in from `device` since `since`. */
     async knownDevice(userId: number, device: string, since: number, exec: Executor = db): Promise<boolean> {
-      const row = await exec('security_events').where({ user_id: userId, device, type: 'login_succeeded' }).andWhere('occurred_at', '>=', since).first('id');
+      const logins = exec('security_events').where({ user_id: userId, device, type: 'login_succeeded' }).andWhere('occurred_at', '>=', since);
+      const row = await firstRow(logins.select('id'));
       return row !== undefined;
     },
 

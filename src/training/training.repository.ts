@@ -1,5 +1,5 @@
 import type { components } from '../../generated/api.js';
-import type { Db, Executor } from '../db/db.js';
+import { type Db, type Executor, firstRow } from '../db/db.js';
 
 /** The questionnaire as stored and returned (basic information may still be unanswered). */
 export type StoredTrainingProfile = components['schemas']['TrainingProfileView'];
@@ -25,7 +25,7 @@ export type TrainingRepository = ReturnType<typeof createTrainingRepository>;
 export function createTrainingRepository(db: Db) {
   return {
     async find(userId: number, exec: Executor = db): Promise<TrainingRecord | undefined> {
-      const row = await exec<TrainingRow>('training_profiles').where({ user_id: userId }).first();
+      const row = await firstRow(exec<TrainingRow>('training_profiles').where({ user_id: userId }));
       return row && toTrainingRecord(row.profile, row.updated_at);
     },
 

@@ -1,4 +1,4 @@
-import type { Db, Executor } from '../db/db.js';
+import { type Db, type Executor, firstRow } from '../db/db.js';
 import { identityKey } from './identity.js';
 
 export type Plan = 'standard' | 'enterprise';
@@ -172,13 +172,13 @@ export function createUsersRepository(db: Db) {
     },
 
     async findById(id: number, exec: Executor = db): Promise<User | undefined> {
-      const row = await exec<UserRow>('users').where({ id }).first();
+      const row = await firstRow(exec<UserRow>('users').where({ id }));
       return row && toUser(row);
     },
 
     async findByUsername(username: string, exec: Executor = db): Promise<User | undefined> {
       const key = identityKey(username);
-      const row = await exec<UserRow>('users').where({ username_key: key }).first();
+      const row = await firstRow(exec<UserRow>('users').where({ username_key: key }));
       // MySQL/MariaDB collations pad with spaces ('alice ' = 'alice'): only an exact key is a match,
       // as on SQLite. (Login takes any string; elsewhere names cannot hold spaces.)
       return row && row.username_key === key ? toUser(row) : undefined;
@@ -186,26 +186,26 @@ export function createUsersRepository(db: Db) {
 
     /** Reads the user and locks its row until the transaction ends (MySQL; SQLite serialises writers). */
     async lockById(id: number, exec: Executor = db): Promise<User | undefined> {
-      const row = await exec<UserRow>('users').where({ id }).forUpdate().first();
+      const row = await firstRow(exec<UserRow>('users').where({ id }).forUpdate());
       return row && toUser(row);
     },
 
     /** The user whose address compares equal to `email` (as registration compares them). */
     async findByEmail(email: string, exec: Executor = db): Promise<User | undefined> {
       const key = identityKey(email);
-      const row = await exec<UserRow>('users').where({ email_key: key }).first();
+      const row = await firstRow(exec<UserRow>('users').where({ email_key: key }));
       return row && row.email_key === key ? toUser(row) : undefined;
     },
 
     async usernameExists(username: string): Promise<boolean> {
       const key = identityKey(username);
-      const row = (await db('users').where({ username_key: key }).first('username_key')) as { username_key: string } | undefined;
+      const row = (await firstRow(db('users').where({ username_key: key }).select('username_key'))) as { username_key: string } | undefined;
       return row?.username_key === key;
     },
 
     async emailExists(email: string): Promise<boolean> {
       const key = identityKey(email);
-      const row = (await db('users').where({ email_key: key }).first('email_key')) as { email_key: string } | undefined;
+      const row = (await firstRow(db('users').where({ email_key: key }).select('email_key'))) as { email_key: string } | undefined;
       return row?.email_key === key;
     },
 
@@ -288,7 +288,7 @@ export function createUsersRepository(db: Db) {
     },
 
     async getSettings(userId: number, exec: Executor = db): Promise<Settings> {
-      const row = await exec<SettingsRow>('user_settings').where({ user_id: userId }).first();
+      const row = await firstRow(exec<SettingsRow>('user_settings').where({ user_id: userId }));
       if (!row) throw new Error(`settings row missing for user ${userId}`);
       return toSettings(row);
     },

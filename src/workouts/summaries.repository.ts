@@ -1,4 +1,4 @@
-import { type Db, type Executor, numberOrNull } from '../db/db.js';
+import { type Db, type Executor, firstRow, numberOrNull } from '../db/db.js';
 
 /** What the achievements keep of a user's whole log (see the migration). */
 export interface LogSummary {
@@ -40,7 +40,7 @@ export type SummariesRepository = ReturnType<typeof createSummariesRepository>;
 export function createSummariesRepository(db: Db) {
   return {
     async find(userId: number, exec: Executor = db): Promise<LogSummary | undefined> {
-      const row = await exec<SummaryRow>('workout_summaries').where({ user_id: userId }).first();
+      const row = await firstRow(exec<SummaryRow>('workout_summaries').where({ user_id: userId }));
       return row && toLogSummary(row);
     },
 
@@ -67,7 +67,7 @@ export function createSummariesRepository(db: Db) {
      * each take a shared lock and deadlock on the way to the exclusive one.
      */
     async lock(userId: number, exec: Executor, create: boolean): Promise<boolean> {
-      const locked = async () => (await exec('workout_summaries').where({ user_id: userId }).forUpdate().first('user_id')) !== undefined;
+      const locked = async () => (await firstRow(exec('workout_summaries').where({ user_id: userId }).forUpdate().select('user_id'))) !== undefined;
       const found = await locked();
       if (found || !create) return found;
       await exec('workout_summaries')

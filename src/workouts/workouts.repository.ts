@@ -1,4 +1,4 @@
-import { type Db, type Executor, numberOrNull } from '../db/db.js';
+import { type Db, type Executor, firstRow, limitTo, numberOrNull } from '../db/db.js';
 
 export const WORKOUT_TYPES = [
   'strength_training',
@@ -107,7 +107,7 @@ export function createWorkoutsRepository(db: Db) {
     },
 
     async find(userId: number, id: number, exec: Executor = db): Promise<Workout | undefined> {
-      const row = await mine(exec, userId, id).first();
+      const row = await firstRow(mine(exec, userId, id));
       return row && toWorkout(row);
     },
 
@@ -138,12 +138,11 @@ export function createWorkoutsRepository(db: Db) {
           w.where('started_at', '<', after.startedAt).orWhere((same) => same.where('started_at', after.startedAt).andWhere('id', '<', after.id)),
         );
       }
-      const rows = await query
-        .orderBy([
-          { column: 'started_at', order: 'desc' },
-          { column: 'id', order: 'desc' },
-        ])
-        .limit(q.limit);
+      const newestFirst = query.orderBy([
+        { column: 'started_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ]);
+      const rows = await limitTo(newestFirst, q.limit);
       return rows.map(toWorkout);
     },
 
@@ -160,11 +159,8 @@ export function createWorkoutsRepository(db: Db) {
 
     /** When the user's latest `limit` workouts started, newest first (read from the index alone). */
     async latestStarts(userId: number, limit: number, exec: Executor = db): Promise<number[]> {
-      const rows = await exec('workouts')
-        .where({ user_id: userId })
-        .orderBy('started_at', 'desc')
-        .limit(limit)
-        .select<{ started_at: number | string }[]>('started_at');
+      const latest = exec('workouts').where({ user_id: userId }).orderBy('started_at', 'desc');
+      const rows = await limitTo(latest, limit).select<{ started_at: number | string }[]>('started_at');
       return rows.map((r) => Number(r.started_at));
     },
 
