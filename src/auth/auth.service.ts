@@ -219,12 +219,10 @@ export function createAuthService(deps: AuthDeps) {
       const newHash = await hashPassword(newPassword);
       const now = clock();
       await transaction(db, async (trx) => {
-        const locked = await users.lockById(user.id, trx);
         // Another change committed since the check above: the current password is no longer it.
-        if (!locked || locked.passwordHash !== user.passwordHash) throw Errors.invalidCurrentPassword();
-        await users.setPasswordHash(user.id, newHash, now, trx);
+        if (!(await users.replacePasswordHash({ id: user.id, current: user.passwordHash, next: newHash, now }, trx))) throw Errors.invalidCurrentPassword();
         await userTokens.spendAll(user.id, ['password_reset'], now, trx);
-        await sessions.revokeAllExcept(user.id, auth.sessionId, now, trx);
+        await sessions.revokeAll(user.id, auth.sessionId, now, trx);
         await securityLog.record(trx, user.id, 'password_changed', { client, sessionId: auth.sessionId }, now);
       });
     },

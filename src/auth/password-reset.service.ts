@@ -79,7 +79,7 @@ export function createPasswordResetService(deps: {
         await userTokens.spendAll(found.userId, ['password_reset'], now, trx);
         // Receiving the link proves the address, if the account still has it.
         await users.markEmailVerified(found.userId, found.emailKey, trx);
-        await sessions.revokeAllExcept(found.userId, undefined, now, trx);
+        await sessions.revokeAll(found.userId, undefined, now, trx);
         await deps.securityLog.record(trx, found.userId, 'password_reset', { client }, now);
       });
     },

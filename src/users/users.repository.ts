@@ -268,6 +268,15 @@ export function createUsersRepository(db: Db) {
     },
 
     /**
+     * Replaces the password `current` with `next`; false when the user is gone or the password
+     * is no longer `current`. One statement, so the row is locked only from here to the commit.
+     */
+    async replacePasswordHash(change: { id: number; current: string; next: string; now: number }, exec: Executor = db): Promise<boolean> {
+      const { id, current, next, now } = change;
+      return (await exec('users').where({ id, password_hash: current }).update({ password_hash: next, updated_at: now })) > 0;
+    },
+
+    /**
      * A login's write of its user's row, while the password is still `passwordHash` and the
      * account is active: counts the login and sets `last_login` to `now` unless a later login
      * already set it (two logins may finish in either order), and stores `rehash` as the new
