@@ -39,6 +39,31 @@ describe.each(databases.filter((k) => k === 'mysql'))('transactions that conflic
   });
 });
 
+describe.each(databases)('transactions that keep conflicting on %s', (kind) => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+  });
+  afterAll(() => database.drop());
+
+  it('when every attempt is rolled back for a conflict, then transaction() gives up after the tenth with that error, counted as exhausted', async () => {
+    const { db } = database;
+    const before = { ...conflictStats(db) };
+    // What mysql2 reports for a deadlock or a failed certification, thrown by the work itself
+    // so that every attempt conflicts.
+    const conflict = Object.assign(new Error('Deadlock found when trying to get lock'), { code: 'ER_LOCK_DEADLOCK', errno: 1213 });
+    let attempts = 0;
+    const outcome = transaction(db, async () => {
+      attempts += 1;
+      throw conflict;
+    });
+    await expect(outcome).rejects.toBe(conflict);
+    expect(attempts).toBe(10);
+    const after = conflictStats(db);
+    expect([after.conflicts - before.conflicts, after.retries - before.retries, after.exhausted - before.exhausted]).toEqual([10, 9, 1]);
+  });
+});
+
 describe('database errors', () => {
   it('when the server reports a conflict (deadlock, certification failure), then it is one to run again; a lock wait given up is not', () => {
     expect(isTransactionConflict({ code: 'ER_LOCK_DEADLOCK', errno: 1213 })).toBe(true);
