@@ -41,7 +41,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
  * at a time instead of one write(2) per request line. A write to a file costs the filesystem
  * about the same whatever its size (ext4 updates the inode and journals it on each), so the
  * fewer the cheaper: 4 KiB writes cost 1.2–1.7 µs a line timed alone and 64 KiB writes 0.5,
- * and under load the 4 KiB writes were a tenth of a `GET /survey-data` (docs/benchmarks.md).
+ * and under load the 4 KiB writes were a tenth of a `GET /survey-data` (docs/benchmark-findings.md).
  * pino writes what is still buffered synchronously when the process exits, however it exits (a
  * signal's graceful stop, a fatal `process.exit(1)`, an uncaught exception:
  * test/async-log.test.ts), so no line is lost; only SIGKILL loses what is buffered, at most

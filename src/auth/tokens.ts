@@ -35,7 +35,7 @@ const REMEMBERED_TOKENS = 10_000;
 
 export function createTokenService(secret: string, ttlSeconds: number, clock: Clock): TokenService {
   // Imported once as a non-extractable CryptoKey: given raw bytes or a KeyObject, jose imports
-  // the key into WebCrypto again on every sign and verify (docs/benchmarks.md, findings).
+  // the key into WebCrypto again on every sign and verify (docs/benchmark-findings.md).
   const keyReady = webcrypto.subtle.importKey('raw', Buffer.from(secret, 'utf8'), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
   // Tokens whose signature and claims were checked, by their exact text, until they expire:
   // clients send the same token on every request, and an HMAC check in WebCrypto is a thread-pool

@@ -40,7 +40,7 @@ function knexLog(options: DbOptions): Knex.Config['log'] {
  * The query limited to `rows`, with the number written into the SQL. Knex binds a LIMIT as a
  * parameter, and SQLite reads a bound LIMIT while it prepares the statement, so binding it
  * again makes SQLite prepare the statement again: that defeated the kept statements below (18
- * against 8 µs a call for a read by a unique key, 22 µs prepared anew; docs/benchmarks.md).
+ * against 8 µs a call for a read by a unique key, 22 µs prepared anew; docs/benchmark-findings.md).
  * Knex takes the number through parseInt, so nothing but digits reaches the SQL. MySQL
  * (mysql2's text protocol) is indifferent.
  */

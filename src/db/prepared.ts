@@ -15,7 +15,7 @@ interface SqliteConnection {
  * A read run on every request, with its SQL built by Knex once, at start-up, and then sent on a
  * pooled connection with each call's values. Knex compiles a query anew on every run: for the
  * session check's five-table join, compiling (about 20 µs timed alone) and Knex's runner came
- * to about 70 µs of CPU per request (docs/benchmarks.md). On MySQL the statement is a prepared
+ * to about 70 µs of CPU per request (docs/benchmark-findings.md). On MySQL the statement is a prepared
  * one (mysql2's `execute`, cached per connection): the server parses it once per connection,
  * and the values travel apart from the SQL instead of being escaped into its text on every
  * call. The pool is Knex's, so the acquire timeout, the connection set-up and the errors stay

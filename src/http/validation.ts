@@ -45,7 +45,7 @@ const NO_INPUT: ValidInput = Object.freeze({ query: Object.freeze({}), params: O
  * validator, with the object openapi-backend's own parsing would build (path and query empty,
  * cookies unchecked as none are declared). Everything else takes the documented
  * `validateRequest`, whose request parsing (qs, cookies, path templates) is most of the cost of
- * a cached GET (docs/benchmarks.md, findings).
+ * a cached GET (docs/benchmark-findings.md).
  */
 export function createRequestValidator(api: Api, operation: ApiOperation) {
   // `x-validation-error: invalid_user_id` answers a failed check with that error instead of validation_failed.
