@@ -1,4 +1,4 @@
-import type { Db } from '../db/db.js';
+import { type Db, firstRow } from '../db/db.js';
 import { isUniqueViolation } from '../db/errors.js';
 
 /** An answer as kept: what the handler replied. */
@@ -57,7 +57,7 @@ export function createIdempotencyRepository(db: Db) {
     },
 
     async find(claim: Claim): Promise<KeyRecord | undefined> {
-      const row = await keyOf(claim).first<KeyRow | undefined>('fingerprint', 'status', 'reply', 'locked_until', 'expires_at');
+      const row: KeyRow | undefined = await firstRow(keyOf(claim).select('fingerprint', 'status', 'reply', 'locked_until', 'expires_at'));
       if (!row) return undefined;
       return {
         fingerprint: row.fingerprint,

@@ -1,4 +1,4 @@
-import { type Db, type Executor, limitTo } from '../db/db.js';
+import { type Db, type Executor, firstRow, limitTo } from '../db/db.js';
 
 /** A queued mail: what to send (its kind), about whom, to which address. */
 export interface MailJob {
@@ -98,7 +98,7 @@ export function createOutboxRepository(db: Db) {
         .andWhere((q) => q.whereNull('claimed_until').orWhere('claimed_until', '<', now))
         .update({ claim_id: claimId, claimed_until: now + leaseMs, attempts: db.raw('attempts + 1') });
       if (taken === 0) return undefined;
-      const row = await mine(db, id, claimId).first<OutboxRow | undefined>();
+      const row: OutboxRow | undefined = await firstRow(mine(db, id, claimId));
       return row && toJob(row);
     },
 

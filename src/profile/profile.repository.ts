@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Db, Executor } from '../db/db.js';
+import { type Db, type Executor, firstRow } from '../db/db.js';
 import { type TrainingRecord, toTrainingRecord } from '../training/training.repository.js';
 import { type Settings, type SettingsRow, toSettings, toUser, type User, type UserRow } from '../users/users.repository.js';
 import { type LogSummary, toLogSummary } from '../workouts/summaries.repository.js';
@@ -96,7 +96,7 @@ export type ProfileRepository = ReturnType<typeof createProfileRepository>;
 export function createProfileRepository(db: Db) {
   return {
     async findPerson(userId: number, exec: Executor = db): Promise<Person | undefined> {
-      const row = await joinPerson(exec('users')).where('users.id', userId).first<PersonRow | undefined>(PERSON_COLUMNS);
+      const row: PersonRow | undefined = await firstRow(joinPerson(exec('users')).where('users.id', userId).select(PERSON_COLUMNS));
       return row && toPerson(row);
     },
   };

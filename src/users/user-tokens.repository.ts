@@ -1,4 +1,4 @@
-import type { Db, Executor } from '../db/db.js';
+import { type Db, type Executor, firstRow } from '../db/db.js';
 
 /** What a mailed token is for. */
 export type TokenPurpose = 'verify_email' | 'password_reset';
@@ -59,7 +59,7 @@ export function createUserTokensRepository(db: Db) {
 
     /** The token with this hash and purpose while it is usable; undefined otherwise. */
     async findUsable(tokenHash: string, purpose: TokenPurpose, now: number, exec: Executor = db): Promise<UserToken | undefined> {
-      const row = await usable(exec, now).andWhere({ token_hash: tokenHash, purpose }).first<UserTokenRow | undefined>();
+      const row: UserTokenRow | undefined = await firstRow(usable(exec, now).andWhere({ token_hash: tokenHash, purpose }));
       return row && toUserToken(row);
     },
 
